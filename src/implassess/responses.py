@@ -1,0 +1,62 @@
+"""Accepted responses mapped onto an instrument: the input of scoring.
+
+Readers produce a :class:`~implassess.contracts.RawTable`; the mapping step (see
+:mod:`implassess.ingest`) turns it into a :class:`ResponseSet`, where every row read
+is either a respondent here or a :class:`~implassess.contracts.RejectedRow`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from implassess.contracts import RejectedRow
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from implassess.model import Instrument
+
+#: Attribute columns the mapping recognises and scoring can break results down by.
+KNOWN_ATTRIBUTES = ("site", "role", "cohort", "wave", "participant", "relationship", "team", "department")
+
+
+@attrs.frozen(eq=False)
+class ResponseSet:
+    """Respondents × items of one instrument, with attributes and accounting."""
+
+    instrument: Instrument
+    """The instrument the responses were mapped to."""
+    respondent_ids: tuple[str, ...]
+    """One id per accepted respondent (row order of ``values``)."""
+    values: np.ndarray
+    """float64 array, respondents × ``instrument.items``, raw scale values as answered
+    (not reverse-keyed); NaN where missing or non-substantive."""
+    attributes: dict[str, tuple[str | None, ...]] = attrs.field(factory=dict)
+    """Attribute column → one value per respondent (site, role, wave, participant …)."""
+    comments: dict[str, tuple[str | None, ...]] = attrs.field(factory=dict)
+    """Free-text column → one comment per respondent (untrusted text)."""
+    rows: tuple[int, ...] = ()
+    """Source row number of each accepted respondent."""
+    rejected: tuple[RejectedRow, ...] = ()
+    """Rows read but not accepted, with reasons."""
+    rows_read: int = 0
+    """Data rows read from the source; equals accepted + rejected."""
+    form: str | None = None
+    """Form of the instrument the responses were given on (``self``, ``rater`` …)."""
+    source: str = ""
+    """The file read."""
+    sha256: str = ""
+    """Hash of the source file's bytes."""
+    warnings: tuple[str, ...] = ()
+    """File-level notes: unmapped columns, items absent from the file, personal columns dropped."""
+
+    @property
+    def n(self) -> int:
+        """Number of accepted respondents."""
+        return len(self.respondent_ids)
+
+    def reconciles(self) -> bool:
+        """Whether accepted + rejected = rows read."""
+        return self.n + len(self.rejected) == self.rows_read
