@@ -15,6 +15,7 @@ from implassess.model import VARIABLE_RE
 
 _CONDITION_STATISTICS_DIM = {"score", "level", "mean", "rwg-j", "alpha", "gap"}
 _CONDITION_STATISTICS_KPI = {"value", "kpi-level", "rag"}
+_CONDITION_STATISTICS_FACET = {"score", "level", "mean", "gap"}
 
 
 def _tables(raw: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -263,7 +264,7 @@ def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
         )
 
     _lint_levels(lt, levels)
-    _lint_triggers(lt, triggers, dim_ids, kpi_ids, action_ids)
+    _lint_triggers(lt, triggers, dim_ids, kpi_ids, action_ids, set(facet_seen))
     return lt.findings
 
 
@@ -388,6 +389,7 @@ def _lint_triggers(
     dim_ids: set[str],
     kpi_ids: set[str],
     action_ids: set[str],
+    facet_ids: set[str],
 ) -> None:
     for i, t in triggers:
         tid = t.get("id", f"#{i}")
@@ -402,11 +404,24 @@ def _lint_triggers(
         if not isinstance(when, dict):
             continue
         dim, kpi, stat = when.get("dimension"), when.get("kpi"), when.get("statistic")
-        if (dim is None) == (kpi is None):
+        facet = when.get("facet")
+        if sum(x is not None for x in (dim, kpi, facet)) != 1:
             lt.error(
                 f"triggers[{i}].when",
-                f"Trigger {tid!r} must name exactly one of 'dimension' or 'kpi'.",
+                f"Trigger {tid!r} must name exactly one of 'dimension', 'facet' or 'kpi'.",
                 "trigger-target",
+            )
+        if isinstance(facet, str) and facet not in facet_ids:
+            lt.error(
+                f"triggers[{i}].when.facet",
+                f"Trigger {tid!r} names facet {facet!r}, which is not defined; expected one of: {_quote_list(facet_ids)}.",
+                "unknown-facet",
+            )
+        if isinstance(facet, str) and isinstance(stat, str) and stat not in _CONDITION_STATISTICS_FACET:
+            lt.error(
+                f"triggers[{i}].when.statistic",
+                f"Statistic {stat!r} does not apply to facets; expected one of: {_quote_list(_CONDITION_STATISTICS_FACET)}.",
+                "statistic",
             )
         if isinstance(dim, str) and dim not in dim_ids:
             lt.error(

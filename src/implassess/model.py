@@ -265,6 +265,8 @@ class Condition:
     """The value compared against (a string only for ``rag``)."""
     dimension: str | None = None
     """Dimension whose statistic is tested."""
+    facet: str | None = None
+    """Facet whose statistic is tested (``score``, ``level``, ``mean`` or ``gap``)."""
     kpi: str | None = None
     """KPI whose statistic is tested."""
 
