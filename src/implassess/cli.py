@@ -152,18 +152,19 @@ def instruments_show(ref: str, as_json: bool, form: str | None) -> None:
     if as_json:
         _echo_json(unstructure(record))
         return
+    is_battery = ref in batteries
+    if not is_battery and form is not None and form not in {f.id for f in record.forms}:
+        raise ImplassessError(
+            f"Instrument {record.id!r} has no form {form!r}; expected one of: "
+            + (", ".join(repr(f.id) for f in record.forms) or "(it has a single form)")
+            + "."
+        )
     click.echo(f"{record.title} ({record.id} v{record.version})")
     click.echo(record.description)
-    if ref in batteries:
+    if is_battery:
         for m in record.instruments:
             click.echo(f"  - {m.id} (weight {m.weight:g}{', form ' + m.form if m.form else ''})")
         return
-    if form is not None and record.forms and form not in {f.id for f in record.forms}:
-        raise ImplassessError(
-            f"Instrument {record.id!r} has no form {form!r}; expected one of: "
-            + ", ".join(repr(f.id) for f in record.forms)
-            + "."
-        )
     if record.forms:
         click.echo("Forms: " + ", ".join(f"{f.id} ({f.name})" for f in record.forms))
     click.echo(
@@ -184,8 +185,9 @@ def instruments_show(ref: str, as_json: bool, form: str | None) -> None:
     if record.triggers:
         click.echo("\nDecision triggers:")
         for t in record.triggers:
-            target = t.when.dimension or t.when.kpi
-            click.echo(f"  {t.id}: {target} {t.when.statistic} {t.when.op} {t.when.value} -> {t.action} ({t.priority})")
+            value = f"{t.when.value:g}" if isinstance(t.when.value, float) else t.when.value
+            target = t.when.dimension or t.when.facet or t.when.kpi
+            click.echo(f"  {t.id}: {target} {t.when.statistic} {t.when.op} {value} -> {t.action} ({t.priority})")
 
 
 @instruments.command("validate")

@@ -1,0 +1,1 @@
+"""Example implassess plugin (see plugin.py)."""

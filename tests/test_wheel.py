@@ -1,0 +1,84 @@
+"""The built wheel carries instruments and templates and works outside the repository,
+and the first-party example plugin installs and registers through its entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with the built wheel and the example plugin installed."""
+    root = tmp_path_factory.mktemp("wheel")
+    dist = root / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = dist.glob("implassess-*.whl")
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel),
+         str(REPO / "plugins" / "implassess-example")],
+        check=True,
+        capture_output=True,
+    )
+    return venv
+
+
+def _run(venv: Path, *args: str, cwd: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("IMPLASSESS_LOAD_PLUGINS", "PYTHONPATH")}
+    out = subprocess.run(
+        [str(venv / "bin" / "implassess"), *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def _builtin_ids() -> set[str]:
+    return {tomllib.loads(p.read_text())["id"] for p in (REPO / "instruments").glob("*.toml")}
+
+
+def test_wheel_lists_builtin_and_plugin_instruments_outside_the_repo(installed: Path, tmp_path: Path) -> None:
+    rows = json.loads(_run(installed, "instruments", "list", "--json", cwd=tmp_path))
+    ids = {r["id"] for r in rows}
+    assert ids == _builtin_ids() | {"huddle-pulse"}
+    (pulse,) = [r for r in rows if r["id"] == "huddle-pulse"]
+    assert pulse["plugin"] == "example" and pulse["items"] == 6
+
+
+def test_wheel_carries_templates_and_instruments(installed: Path, tmp_path: Path) -> None:
+    code = "from implassess.resources import data_dir; print(data_dir('instruments')); print(data_dir('templates'))"
+    out = subprocess.run(
+        [str(installed / "bin" / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert all("site-packages" in line and "_data" in line for line in out)
+    assert {p.name for p in Path(out[0]).glob("*.toml")} == {p.name for p in (REPO / "instruments").glob("*.toml")}
+
+
+def test_example_plugin_appears_in_plugins_and_adds_its_command(installed: Path, tmp_path: Path) -> None:
+    data = json.loads(_run(installed, "plugins", cwd=tmp_path))
+    assert data == [
+        {
+            "name": "example",
+            "version": "0.1.0",
+            "hooks": ["register_commands", "register_instruments"],
+            "distribution": "implassess-example",
+        }
+    ]
+    card = _run(installed, "huddle-card", "--intervention", "the discharge checklist", cwd=tmp_path)
+    assert card.splitlines()[0] == "Team huddle pulse"
+    assert "1. This week I used the discharge checklist on every shift I worked." in card
