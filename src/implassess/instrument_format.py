@@ -16,7 +16,13 @@ from typing import Any, Literal
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn, override
 
 from implassess import lint
@@ -117,6 +123,61 @@ def _union(tp: Any) -> Any:
     return structure
 
 
+def _noted(exc: Exception, index: int | str, tp: Any) -> Exception:
+    # Set __notes__ directly (not add_note) so Python 3.10 behaves the same.
+    exc.__notes__ = [*getattr(exc, "__notes__", []), IterableValidationNote(f"index {index!r}", index, tp)]
+    return exc
+
+
+def _array(tp: Any) -> Any:
+    """Arrays must be TOML arrays: cattrs alone would split a string into characters."""
+    elem = typing.get_args(tp)[0]
+
+    def structure(value: Any, _: type) -> Any:
+        if not isinstance(value, (list, tuple)):
+            raise _Mismatch(value, "an array")
+        out, errors = [], []
+        for i, v in enumerate(value):
+            try:
+                out.append(converter.structure(v, elem))
+            except Exception as exc:
+                errors.append(_noted(exc, i, elem))
+        if errors:
+            raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
+        return tuple(out)
+
+    return structure
+
+
+def _mapping(tp: Any) -> Any:
+    """Tables of named entries (``variables``, an item's ``forms``) must be TOML tables."""
+    elem = typing.get_args(tp)[1]
+
+    def structure(value: Any, _: type) -> Any:
+        if not isinstance(value, dict):
+            raise _Mismatch(value, "a table")
+        out, errors = {}, []
+        for k, v in value.items():
+            try:
+                out[k] = converter.structure(v, elem)
+            except Exception as exc:
+                errors.append(_noted(exc, k, elem))
+        if errors:
+            raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
+        return out
+
+    return structure
+
+
+def _is_array(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _is_mapping(tp: Any) -> bool:
+    return typing.get_origin(tp) is dict
+
+
 def _is_union(tp: Any) -> bool:
     origin = typing.get_origin(tp)
     return origin is typing.Union or origin is types.UnionType
@@ -134,13 +195,22 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(bool, _strict_bool)
     conv.register_structure_hook_factory(lambda t: typing.get_origin(t) is Literal, _literal)
     conv.register_structure_hook_factory(_is_simple_union, _union)
+    conv.register_structure_hook_factory(_is_array, _array)
+    conv.register_structure_hook_factory(_is_mapping, _mapping)
 
     def tables(cl: type) -> Any:
         overrides = {
             a.name: (override(omit=True) if a.name in _NOT_IN_TOML else override(rename=_kebab(a.name)))
             for a in attrs.fields(cl)
         }
-        return make_dict_structure_fn(cl, conv, _cattrs_forbid_extra_keys=True, **overrides)
+        fields = make_dict_structure_fn(cl, conv, _cattrs_forbid_extra_keys=True, **overrides)
+
+        def structure(value: Any, _: type) -> Any:
+            if not isinstance(value, dict):
+                raise _Mismatch(value, "a table")
+            return fields(value, cl)
+
+        return structure
 
     conv.register_structure_hook_factory(attrs.has, tables)
     return conv
@@ -150,7 +220,10 @@ converter = _make_converter()
 
 
 def _toml_keys(cl: type) -> list[str]:
-    return sorted(_kebab(a.name) for a in attrs.fields(cl) if a.name not in _NOT_IN_TOML)
+    keys = {_kebab(a.name) for a in attrs.fields(cl) if a.name not in _NOT_IN_TOML}
+    if cl in (Instrument, Battery):
+        keys |= {"format-version", "kind"}  # read by _header before structuring
+    return sorted(keys)
 
 
 def _lookup(raw: Any, path: list[str | int]) -> Any:
@@ -175,13 +248,12 @@ def _path_text(path: list[str | int]) -> str:
 def _walk(exc: BaseException, path: list[str | int], raw: Any, source: str, out: list[Finding]) -> None:
     """Turn a cattrs exception tree into findings with TOML key paths."""
     here = list(path)
+    # The notes are str subclasses: test their class, since ``str.index`` is a method.
     for note in getattr(exc, "__notes__", []) or []:
-        name = getattr(note, "name", None)
-        index = getattr(note, "index", None)
-        if name is not None and not isinstance(note, str):
-            here = [*path, _kebab(name)]
-        elif index is not None:
-            here = [*path, index]
+        if isinstance(note, AttributeValidationNote):
+            here = [*path, _kebab(note.name)]
+        elif isinstance(note, IterableValidationNote):
+            here = [*path, note.index]
     if isinstance(exc, (ClassValidationError, IterableValidationError)):
         for sub in exc.exceptions:
             _walk(sub, here, raw, source, out)
@@ -212,9 +284,7 @@ def _walk(exc: BaseException, path: list[str | int], raw: Any, source: str, out:
         )
     else:
         found = _lookup(raw, here)
-        out.append(
-            Finding(source, where, f"Found {found!r} ({_type_name(found)}); {exc}.", code="wrong-type")
-        )
+        out.append(Finding(source, where, f"Found {found!r} ({_type_name(found)}); {exc}.", code="wrong-type"))
 
 
 def _fix_missing_key_paths(findings: list[Finding]) -> list[Finding]:
@@ -249,8 +319,18 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InstrumentError(
-            [Finding(source, "", f"Not UTF-8 text (byte {exc.start}); expected a UTF-8 TOML file.", code="encoding")]
+            [
+                Finding(
+                    source,
+                    "",
+                    f"Not UTF-8 text: byte {data[exc.start]:#04x} at line {line}, column {column} (byte offset "
+                    f"{exc.start}); expected a UTF-8 TOML file. Save the file as UTF-8.",
+                    code="encoding",
+                )
+            ]
         ) from None
     return parse_toml(text, source)
 
@@ -275,7 +355,16 @@ def _header(raw: dict[str, Any], source: str) -> tuple[str, list[Finding]]:
         )
         kind = "instrument"
     version = raw.pop("format-version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int):
+        findings.append(
+            Finding(
+                source,
+                "format-version",
+                f"Found {version!r} ({_type_name(version)}); expected the integer {FORMAT_VERSION}.",
+                code="wrong-type",
+            )
+        )
+    elif version != FORMAT_VERSION:
         findings.append(
             Finding(
                 source,

@@ -7,6 +7,8 @@ check skips values of the wrong type (structuring reports those).
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import Counter
 from typing import Any
 
@@ -36,7 +38,12 @@ def _num(value: Any) -> float | None:
 
 
 def _quote_list(values: list[str] | set[str]) -> str:
-    return ", ".join(repr(v) for v in sorted(values)) if values else "(none defined)"
+    return ", ".join(repr(v) for v in sorted(values))
+
+
+def _one_of(values: list[str] | set[str], none: str) -> str:
+    """``expected one of: 'a', 'b'``, or ``none`` when there is nothing to choose from."""
+    return f"expected one of: {_quote_list(values)}" if values else none
 
 
 class _Linter:
@@ -59,8 +66,7 @@ class _Linter:
             if ident in first:
                 self.error(
                     f"{key}[{i}].id",
-                    f"Duplicate {what} id {ident!r}; it is already used at {key}[{first[ident]}]. "
-                    "Ids must be unique.",
+                    f"Duplicate {what} id {ident!r}; it is already used at {key}[{first[ident]}]. Ids must be unique.",
                     "duplicate-id",
                 )
             else:
@@ -68,8 +74,8 @@ class _Linter:
 
     def weight(self, path: str, value: Any) -> None:
         w = _num(value)
-        if w is not None and w <= 0:
-            self.error(path, f"Found weight {value!r}; expected a number greater than 0.", "weight")
+        if w is not None and not (w > 0 and math.isfinite(w)):
+            self.error(path, f"Found weight {value!r}; expected a finite number greater than 0.", "weight")
 
 
 def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
@@ -123,15 +129,16 @@ def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
                 facets_of.setdefault(d["id"], set()).add(fid)
 
     _lint_scales(lt, scales)
-    reversible = {
-        t["id"]
-        for _, t in scales
-        if isinstance(t.get("id"), str) and _scale_has_range(t)
-    }
+    reversible = {t["id"] for _, t in scales if isinstance(t.get("id"), str) and _scale_has_range(t)}
     default_scale = _ids(scales)[0] if _ids(scales) else None
 
-    if items and not scales:
-        lt.error("scales", "The instrument has items but no response scale; expected at least one [[scales]] table.", "no-scale")
+    # A wrongly typed [[scales]] is already a type error; only a missing or empty array is this one.
+    if items and raw.get("scales", []) == []:
+        lt.error(
+            "scales",
+            "The instrument has items but no response scale; expected at least one [[scales]] table.",
+            "no-scale",
+        )
 
     variables = raw.get("variables") if isinstance(raw.get("variables"), dict) else {}
     used_vars: set[str] = set()
@@ -144,7 +151,8 @@ def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
             if dim not in dim_ids:
                 lt.error(
                     f"items[{i}].dimension",
-                    f"Item {iid!r} names dimension {dim!r}, which is not defined; expected one of: {_quote_list(dim_ids)}.",
+                    f"Item {iid!r} names dimension {dim!r}, which is not defined; "
+                    f"{_one_of(dim_ids, 'the file defines no dimensions')}.",
                     "unknown-dimension",
                 )
             else:
@@ -156,14 +164,15 @@ def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
                 lt.error(
                     f"items[{i}].facet",
                     f"Item {iid!r} names facet {facet!r}, which dimension {dim!r} does not have; "
-                    f"expected one of: {_quote_list(facets_of.get(dim, set()))}.",
+                    f"{_one_of(facets_of.get(dim, set()), 'the dimension has no facets')}.",
                     "unknown-facet",
                 )
         scale = it.get("scale", default_scale)
         if isinstance(scale, str) and scale_ids and scale not in scale_ids:
             lt.error(
                 f"items[{i}].scale",
-                f"Item {iid!r} names scale {scale!r}, which is not defined; expected one of: {_quote_list(scale_ids)}.",
+                f"Item {iid!r} names scale {scale!r}, which is not defined; "
+                f"{_one_of(scale_ids, 'the file defines no scales')}.",
                 "unknown-scale",
             )
         elif it.get("reverse") is True and isinstance(scale, str) and scale in scale_ids and scale not in reversible:
@@ -181,7 +190,8 @@ def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
             if form not in form_ids:
                 lt.error(
                     f"items[{i}].forms.{form}",
-                    f"Item {iid!r} has text for form {form!r}, which is not defined; expected one of: {_quote_list(form_ids)}.",
+                    f"Item {iid!r} has text for form {form!r}, which is not defined; "
+                    f"{_one_of(form_ids, 'the file defines no [[forms]]')}.",
                     "unknown-form",
                 )
         for where, text in texts:
@@ -193,7 +203,8 @@ def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
                     lt.error(
                         f"items[{i}].{where}",
                         f"Item {iid!r} uses variable {{{name}}}, which is not defined; "
-                        f"add [variables.{name}] or expected one of: {_quote_list(set(variables))}.",
+                        f"{_one_of(set(variables), 'the file defines no variables')}. "
+                        f"Define it in a [variables.{name}] table or correct the spelling.",
                         "undefined-variable",
                     )
     for name in sorted(set(variables) - used_vars):
@@ -207,7 +218,8 @@ def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
             if dim not in dim_ids:
                 lt.error(
                     f"kpis[{i}].dimension",
-                    f"KPI {kid!r} names dimension {dim!r}, which is not defined; expected one of: {_quote_list(dim_ids)}.",
+                    f"KPI {kid!r} names dimension {dim!r}, which is not defined; "
+                    f"{_one_of(dim_ids, 'the file defines no dimensions')}.",
                     "unknown-dimension",
                 )
             else:
@@ -250,7 +262,7 @@ def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
                 if isinstance(a, str) and a not in action_ids:
                     lt.error(
                         f"dimensions[{i}].levels[{j}].actions[{k}]",
-                        f"Action {a!r} is not defined; expected one of: {_quote_list(action_ids)}.",
+                        f"Action {a!r} is not defined; {_one_of(action_ids, 'the file defines no actions')}.",
                         "unknown-action",
                     )
 
@@ -285,7 +297,8 @@ def _lint_scales(lt: _Linter, scales: list[tuple[int, dict[str, Any]]]) -> None:
                 if key in labels:
                     lt.error(
                         f"scales[{i}].options[{j}].label",
-                        f"Duplicate option label {label!r} in scale {sid!r}; it is already used at options[{labels[key]}].",
+                        f"Duplicate option label {label!r} in scale {sid!r}; "
+                        f"it is already used at options[{labels[key]}].",
                         "duplicate-label",
                     )
                 labels.setdefault(key, j)
@@ -298,8 +311,8 @@ def _lint_scales(lt: _Linter, scales: list[tuple[int, dict[str, Any]]]) -> None:
         ]
         if len(values) >= 2:
             nums = [v for _, v in values]
-            increasing = all(a < b for a, b in zip(nums, nums[1:]))
-            decreasing = all(a > b for a, b in zip(nums, nums[1:]))
+            increasing = all(a < b for a, b in itertools.pairwise(nums))
+            decreasing = all(a > b for a, b in itertools.pairwise(nums))
             if not (increasing or decreasing):
                 shown = ", ".join(f"{v:g}" for v in nums)
                 lt.error(
@@ -341,10 +354,16 @@ def _lint_levels(lt: _Linter, levels: list[tuple[int, dict[str, Any]]]) -> None:
     if not bands:
         return
     if bands[0][1] != 0:
-        lt.error(f"maturity.levels[{bands[0][0]}].min", f"The lowest band starts at {bands[0][1]:g}; expected 0.", "band-gap")
+        lt.error(
+            f"maturity.levels[{bands[0][0]}].min", f"The lowest band starts at {bands[0][1]:g}; expected 0.", "band-gap"
+        )
     if bands[-1][2] != 100:
-        lt.error(f"maturity.levels[{bands[-1][0]}].max", f"The highest band ends at {bands[-1][2]:g}; expected 100.", "band-gap")
-    for (i, _, hi), (j, lo, _) in zip(bands, bands[1:]):
+        lt.error(
+            f"maturity.levels[{bands[-1][0]}].max",
+            f"The highest band ends at {bands[-1][2]:g}; expected 100.",
+            "band-gap",
+        )
+    for (i, _, hi), (j, lo, _) in itertools.pairwise(bands):
         if lo > hi:
             lt.error(
                 f"maturity.levels[{j}].min",
@@ -368,7 +387,7 @@ def _lint_kpi(lt: _Linter, i: int, kid: Any, k: dict[str, Any], n_levels: int) -
     nums = [_num(t) for t in thresholds]
     if any(n is None for n in nums):
         return
-    if any(a >= b for a, b in zip(nums, nums[1:])):  # type: ignore[operator]
+    if any(a >= b for a, b in itertools.pairwise(nums)):  # type: ignore[operator]
         lt.error(
             f"kpis[{i}].thresholds",
             f"KPI {kid!r} thresholds {[t for t in thresholds]} are not ascending; "
@@ -378,7 +397,8 @@ def _lint_kpi(lt: _Linter, i: int, kid: Any, k: dict[str, Any], n_levels: int) -
     if n_levels and len(nums) != n_levels - 1:
         lt.error(
             f"kpis[{i}].thresholds",
-            f"KPI {kid!r} has {len(nums)} thresholds; expected {n_levels - 1} (one fewer than the {n_levels} maturity levels).",
+            f"KPI {kid!r} has {len(nums)} thresholds; "
+            f"expected {n_levels - 1} (one fewer than the {n_levels} maturity levels).",
             "thresholds",
         )
 
@@ -397,7 +417,8 @@ def _lint_triggers(
         if isinstance(action, str) and action not in action_ids:
             lt.error(
                 f"triggers[{i}].action",
-                f"Trigger {tid!r} names action {action!r}, which is not defined; expected one of: {_quote_list(action_ids)}.",
+                f"Trigger {tid!r} names action {action!r}, which is not defined; "
+                f"{_one_of(action_ids, 'the file defines no actions')}.",
                 "unknown-action",
             )
         when = t.get("when")
@@ -414,25 +435,29 @@ def _lint_triggers(
         if isinstance(facet, str) and facet not in facet_ids:
             lt.error(
                 f"triggers[{i}].when.facet",
-                f"Trigger {tid!r} names facet {facet!r}, which is not defined; expected one of: {_quote_list(facet_ids)}.",
+                f"Trigger {tid!r} names facet {facet!r}, which is not defined; "
+                f"{_one_of(facet_ids, 'the file defines no facets')}.",
                 "unknown-facet",
             )
         if isinstance(facet, str) and isinstance(stat, str) and stat not in _CONDITION_STATISTICS_FACET:
             lt.error(
                 f"triggers[{i}].when.statistic",
-                f"Statistic {stat!r} does not apply to facets; expected one of: {_quote_list(_CONDITION_STATISTICS_FACET)}.",
+                f"Statistic {stat!r} does not apply to facets; "
+                f"expected one of: {_quote_list(_CONDITION_STATISTICS_FACET)}.",
                 "statistic",
             )
         if isinstance(dim, str) and dim not in dim_ids:
             lt.error(
                 f"triggers[{i}].when.dimension",
-                f"Trigger {tid!r} names dimension {dim!r}, which is not defined; expected one of: {_quote_list(dim_ids)}.",
+                f"Trigger {tid!r} names dimension {dim!r}, which is not defined; "
+                f"{_one_of(dim_ids, 'the file defines no dimensions')}.",
                 "unknown-dimension",
             )
         if isinstance(kpi, str) and kpi not in kpi_ids:
             lt.error(
                 f"triggers[{i}].when.kpi",
-                f"Trigger {tid!r} names KPI {kpi!r}, which is not defined; expected one of: {_quote_list(kpi_ids)}.",
+                f"Trigger {tid!r} names KPI {kpi!r}, which is not defined; "
+                f"{_one_of(kpi_ids, 'the file defines no KPIs')}.",
                 "unknown-kpi",
             )
         if isinstance(stat, str):
@@ -470,10 +495,14 @@ def lint_battery(raw: dict[str, Any], source: str, known: set[str] | None = None
             if known is not None and mid not in known:
                 lt.error(
                     f"instruments[{i}].id",
-                    f"No instrument {mid!r} is loaded; expected one of: {_quote_list(known)}.",
+                    f"No instrument {mid!r} is loaded; {_one_of(known, 'no instruments are loaded')}.",
                     "unknown-instrument",
                 )
         lt.weight(f"instruments[{i}].weight", m.get("weight"))
     if isinstance(raw.get("instruments"), list) and not members:
-        lt.error("instruments", "The battery lists no instruments; expected at least one [[instruments]] table.", "empty-battery")
+        lt.error(
+            "instruments",
+            "The battery lists no instruments; expected at least one [[instruments]] table.",
+            "empty-battery",
+        )
     return lt.findings
