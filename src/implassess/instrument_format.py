@@ -8,6 +8,7 @@ problem at once.
 
 from __future__ import annotations
 
+import datetime
 import sys
 import types
 import typing
@@ -38,7 +39,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 FORMAT_VERSION = 1
 
 #: Record fields that are not read from TOML.
-_NOT_IN_TOML = {"source"}
+_NOT_IN_TOML = {"source", "base_dir"}
 
 
 class _Mismatch(Exception):
@@ -55,6 +56,12 @@ def _kebab(name: str) -> str:
 
 
 def _type_name(value: Any) -> str:
+    if isinstance(value, datetime.datetime):
+        return "a TOML date-time"
+    if isinstance(value, datetime.date):
+        return "a TOML date"
+    if isinstance(value, datetime.time):
+        return "a TOML time"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int):
@@ -68,6 +75,13 @@ def _type_name(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     return type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    """A found value as the author wrote it: dates as in TOML, everything else with repr."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return repr(value)
 
 
 def _strict_str(value: Any, _: type) -> str:
@@ -278,13 +292,18 @@ def _walk(exc: BaseException, path: list[str | int], raw: Any, source: str, out:
             Finding(
                 source,
                 where,
-                f"Found {exc.found!r} ({_type_name(exc.found)}); expected {exc.expected}.",
+                f"Found {_shown(exc.found)} ({_type_name(exc.found)}); expected {exc.expected}."
+                + (
+                    f' Put it in quotes: "{_shown(exc.found)}".'
+                    if exc.expected == "a string" and isinstance(exc.found, (datetime.date, datetime.time))
+                    else ""
+                ),
                 code="wrong-type",
             )
         )
     else:
         found = _lookup(raw, here)
-        out.append(Finding(source, where, f"Found {found!r} ({_type_name(found)}); {exc}.", code="wrong-type"))
+        out.append(Finding(source, where, f"Found {_shown(found)} ({_type_name(found)}); {exc}.", code="wrong-type"))
 
 
 def _fix_missing_key_paths(findings: list[Finding]) -> list[Finding]:

@@ -1,0 +1,180 @@
+"""The assessment file: one TOML that ties a run together.
+
+It names the client and engagement, the battery or instruments, the response files and
+their mapping, the KPI sheet, breakdowns, privacy settings, targets, norms, theme and
+outputs. Paths are relative to the assessment file. It crosses the same strict cattrs
+boundary as instruments: unknown keys and wrong types are reported with key paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import attrs
+
+from implassess.errors import Finding, InstrumentError
+from implassess.instrument_format import read_toml, structure
+
+
+@attrs.frozen
+class Client:
+    """Who the report is for and who prepared it."""
+
+    name: str
+    """Client organisation, shown on the cover."""
+    engagement: str = "Baseline diagnostic"
+    """Engagement name, shown on the cover."""
+    consultancy: str = ""
+    """The consultancy's name (the report's author)."""
+    date: str | None = None
+    """Report date (ISO); defaults to today, or a fixed date in reproducible mode."""
+    confidentiality: str = "Confidential"
+    """Marking printed on every page."""
+    language: str = "en-GB"
+    """Language tag stored in the PDF."""
+
+
+@attrs.frozen
+class ResponseFile:
+    """One survey export to read."""
+
+    path: str
+    """The export file."""
+    format: str = "auto"
+    """Reader name, or ``auto`` to detect."""
+    mapping: str | None = None
+    """Optional mapping TOML (columns and answer labels)."""
+    form: str | None = None
+    """Instrument form answered (``rater``, ``self``); defaults to the battery's."""
+    duplicates: Literal["reject", "latest"] = "reject"
+    """What to do with repeated respondent ids."""
+    decimal: str | None = None
+    """Decimal separator, if not detectable."""
+    data_dictionary: str | None = None
+    """REDCap data dictionary for REDCap records."""
+
+
+@attrs.frozen
+class KpiFile:
+    """The KPI sheet."""
+
+    path: str
+    """CSV or XLSX with columns kpi, period, value (unit optional)."""
+    decimal: str | None = None
+    """Decimal separator, if not detectable."""
+
+
+@attrs.frozen
+class ScoringSettings:
+    """How results are broken down and protected."""
+
+    by: tuple[str, ...] = ()
+    """Attribute columns to break results down by (e.g. site, role)."""
+    min_group_size: int = 5
+    """Groups smaller than this are suppressed in every output."""
+    wave: str | None = None
+    """Score only this wave (value of the ``wave`` column)."""
+    compare_wave: str | None = None
+    """A second wave to compare against (change over time)."""
+    targets: str | None = None
+    """Targets file (per dimension target and importance)."""
+    norms: str | None = None
+    """Norm pack to benchmark against."""
+
+
+@attrs.frozen
+class ReportSettings:
+    """The PDF's look."""
+
+    theme: str = "default"
+    """Theme name or path to a theme TOML."""
+    templates: str | None = None
+    """Client template folder overriding narrative templates."""
+    heatmap_by: str | None = None
+    """Breakdown shown as the group heatmap; defaults to the first ``by`` column."""
+    reproducible: bool = False
+    """Byte-identical output (fixed dates, invariant PDF)."""
+
+
+@attrs.frozen
+class Outputs:
+    """Where and what to write."""
+
+    dir: str = "implassess-output"
+    """Output folder."""
+    pdf: bool = True
+    """Write the organisation report."""
+
+
+@attrs.frozen
+class Assessment:
+    """A whole run."""
+
+    client: Client
+    """Who the report is for."""
+    battery: str | None = None
+    """Battery id; or list ``instruments`` instead."""
+    instruments: tuple[str, ...] = ()
+    """Instrument ids or TOML paths, when no battery is named."""
+    variables: dict[str, str] = attrs.field(factory=dict)
+    """Values for item text variables such as ``{intervention}``."""
+    responses: tuple[ResponseFile, ...] = ()
+    """Survey exports."""
+    kpis: KpiFile | None = None
+    """KPI sheet."""
+    scoring: ScoringSettings = ScoringSettings()
+    """Breakdowns and privacy."""
+    report: ReportSettings = ReportSettings()
+    """Report look."""
+    outputs: Outputs = Outputs()
+    """Where to write."""
+    base_dir: str = ""
+    """Folder the file was read from (paths are relative to it); not in TOML."""
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the file, made absolute against the assessment's folder."""
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+
+def load_assessment(path: Path) -> Assessment:
+    """Read and check an assessment file; every problem is reported at once."""
+    raw = dict(read_toml(path))
+    source = str(path)
+    findings: list[Finding] = []
+    kind = raw.pop("kind", "assessment")
+    raw.pop("format-version", None)
+    if kind != "assessment":
+        findings.append(Finding(source, "kind", f"Found {kind!r}; expected 'assessment'.", code="wrong-type"))
+    record, problems = structure(raw, Assessment, source)
+    findings += problems
+    if record is not None:
+        if (record.battery is None) == (not record.instruments):
+            findings.append(
+                Finding(source, "", "Name either 'battery' or 'instruments' (exactly one of them).", code="target")
+            )
+        if record.scoring.min_group_size < 1:
+            findings.append(
+                Finding(
+                    source,
+                    "scoring.min-group-size",
+                    f"Found {record.scoring.min_group_size}; expected a whole number of at least 1.",
+                    code="range",
+                )
+            )
+        base = path.resolve().parent
+        for i, rf in enumerate(record.responses):
+            for key, value in (("path", rf.path), ("mapping", rf.mapping), ("data-dictionary", rf.data_dictionary)):
+                if value is not None and not (base / value).exists():
+                    findings.append(
+                        Finding(source, f"responses[{i}].{key}", f"File {value!r} does not exist (relative to {base}).", code="missing-file")
+                    )
+        if record.kpis is not None and not (base / record.kpis.path).exists():
+            findings.append(
+                Finding(source, "kpis.path", f"File {record.kpis.path!r} does not exist (relative to {base}).", code="missing-file")
+            )
+    if findings:
+        raise InstrumentError(findings)
+    assert record is not None
+    return attrs.evolve(record, base_dir=str(path.resolve().parent))
