@@ -196,8 +196,8 @@ def instruments_show(ref: str, as_json: bool, form: str | None) -> None:
 def instruments_validate(paths: tuple[Path, ...], as_json: bool) -> None:
     """Lint instrument and battery files; report every problem at once.
 
-    Exits 1 when any file has an error (warnings alone exit 0). A folder is searched
-    for *.toml files.
+    Exits 1 when any file has an error (warnings alone exit 0). A folder stands for
+    the *.toml files directly in it (sub-folders such as conformance/ are not linted).
 
     Example: implassess instruments validate instruments/
     """

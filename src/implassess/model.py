@@ -394,6 +394,9 @@ class Instrument:
     """Scoring settings."""
     changelog: tuple[ChangelogEntry, ...] = ()
     """Version history."""
+    conformance: str | None = None
+    """Path (relative to the instrument file) of its conformance cases: answers with
+    the scores, levels and KPI states they must produce (``instruments verify``)."""
     source: str = ""
     """Where the instrument was loaded from (file path or plugin name); not in TOML."""
 

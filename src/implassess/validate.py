@@ -13,12 +13,12 @@ from implassess.model import Instrument
 def _expand(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
-        out.extend(sorted(p.rglob("*.toml")) if p.is_dir() else [p])
+        out.extend(sorted(p.glob("*.toml")) if p.is_dir() else [p])
     return out
 
 
 def validate_paths(paths: list[Path]) -> tuple[list[Finding], int]:
-    """Every finding in the files (folders are searched for ``*.toml``) and the file count.
+    """Every finding in the files (a folder stands for the ``*.toml`` files directly in it) and the file count.
 
     Batteries are checked against the loaded instruments plus those in the files.
     """
