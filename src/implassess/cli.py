@@ -216,6 +216,56 @@ def instruments_validate(paths: tuple[Path, ...], as_json: bool) -> None:
         sys.exit(1)
 
 
+@instruments.command("verify")
+@click.argument("refs", nargs=-1)
+@click.option("--all", "verify_all", is_flag=True, help="Verify every loaded instrument that ships cases.")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+def instruments_verify(refs: tuple[str, ...], verify_all: bool, as_json: bool) -> None:
+    """Score an instrument's conformance cases and compare with the expected results.
+
+    Exits 1 when a case fails or an instrument named ships no cases.
+
+    Example: implassess instruments verify --all
+    """
+    from implassess.conformance import conformance_path, load_conformance, verify
+
+    if not refs and not verify_all:
+        raise click.UsageError("Name one or more instruments, or pass --all.")
+    targets = list(plugins.get_instruments().values()) if verify_all else [plugins.get_instrument(r) for r in refs]
+    report: list[dict[str, Any]] = []
+    failed = False
+    for inst in targets:
+        path = conformance_path(inst)
+        if path is None:
+            if not verify_all:
+                failed = True
+                report.append({"instrument": inst.id, "error": "ships no conformance cases (no 'conformance' key)"})
+            continue
+        results = verify(inst, load_conformance(path))
+        failed |= any(not r.passed for r in results)
+        report.append(
+            {
+                "instrument": inst.id,
+                "version": inst.version,
+                "cases": [{"id": r.case, "passed": r.passed, "problems": list(r.problems)} for r in results],
+            }
+        )
+    if as_json:
+        _echo_json(report)
+    else:
+        for entry in report:
+            if "error" in entry:
+                click.echo(f"{entry['instrument']}: {entry['error']}")
+                continue
+            passed = sum(c["passed"] for c in entry["cases"])
+            click.echo(f"{entry['instrument']} v{entry['version']}: {passed} of {len(entry['cases'])} cases pass")
+            for c in entry["cases"]:
+                for problem in c["problems"]:
+                    click.echo(f"  FAIL {c['id']}: {problem}")
+    if failed:
+        sys.exit(1)
+
+
 # -- plugins ----------------------------------------------------------------------
 
 
