@@ -285,6 +285,35 @@ def plugins_cmd(show_all: bool) -> None:
     )
 
 
+@cli.group("plugin", context_settings=CONTEXT)
+def plugin_group() -> None:
+    """Tools for plugin authors.
+
+    Example: implassess plugin new ward-safety --scoring --section
+    """
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@click.option("--title", default=None, help="Instrument title (default: from the name).")
+@click.option("--author", default="Your name", show_default=True)
+@click.option("--scoring", is_flag=True, help="Include a Python scoring rule.")
+@click.option("--section", is_flag=True, help="Include an extra report section.")
+def plugin_new(name: str, out_dir: Path, title: str | None, author: str, scoring: bool, section: bool) -> None:
+    """Scaffold a plugin distribution: pyproject with the entry point, an instrument,
+    conformance cases, tests and a README (optionally a scoring rule and a report section).
+
+    Example: implassess plugin new ward-safety --scoring
+    """
+    from implassess.scaffold import scaffold_plugin
+
+    files = scaffold_plugin(name, out_dir, title=title, author=author, scoring=scoring, section=section)
+    root = files[0].parent
+    click.echo(f"Created {root} ({len(files)} files). Next:")
+    click.echo(f"  pip install -e '{root}[test]' && implassess instruments verify {name} && pytest {root}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="implassess")

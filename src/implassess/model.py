@@ -352,6 +352,9 @@ class Scoring:
     """Share of a dimension's items that must be answered for a score (0 < x ≤ 1)."""
     method: Literal["mean", "sum"] = "mean"
     """How item values combine into a raw dimension score."""
+    rule: str | None = None
+    """Name of a Python scoring rule (from a plugin's ``register_scoring_rules``) that
+    computes the dimension scores instead of the built-in weighted mean."""
 
 
 @attrs.frozen
