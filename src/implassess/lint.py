@@ -321,10 +321,14 @@ def _lint_scales(lt: _Linter, scales: list[tuple[int, dict[str, Any]]]) -> None:
                     "expected them strictly increasing (or strictly decreasing) in the order the options are listed.",
                     "not-monotonic",
                 )
-        if options and not values and not any(o.get("non-substantive") is not True for _, o in options):
+        n_substantive = sum(1 for _, o in options if o.get("non-substantive") is not True)
+        listed = s.get("options")
+        # Only when every option is a table: otherwise structuring has reported the array already.
+        if isinstance(listed, list) and len(options) == len(listed) and n_substantive < 2:
             lt.error(
                 f"scales[{i}].options",
-                f"Scale {sid!r} has only non-substantive options; expected at least two substantive options.",
+                f"Scale {sid!r} has {n_substantive} substantive option(s); expected at least two "
+                '(non-substantive options such as "Don\'t know" do not count).',
                 "no-substantive",
             )
 
@@ -495,7 +499,8 @@ def lint_battery(raw: dict[str, Any], source: str, known: set[str] | None = None
             if known is not None and mid not in known:
                 lt.error(
                     f"instruments[{i}].id",
-                    f"No instrument {mid!r} is loaded; {_one_of(known, 'no instruments are loaded')}.",
+                    f"Instrument {mid!r} is neither loaded nor among the files checked; "
+                    f"{_one_of(known, 'no instruments are available')}.",
                     "unknown-instrument",
                 )
         lt.weight(f"instruments[{i}].weight", m.get("weight"))
