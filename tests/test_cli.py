@@ -34,7 +34,7 @@ def test_show_by_path_renders_form_text_with_variables(minimal_path: Path) -> No
 def test_show_json_uses_toml_key_names(minimal_path: Path) -> None:
     data = json.loads(run("instruments", "show", str(minimal_path), "--json").output)
     assert data["id"] == "minimal"
-    assert data["scoring"] == {"min-answered": 0.5, "method": "mean"}
+    assert data["scoring"] == {"min-answered": 0.5, "method": "mean", "rule": None}
     assert data["scales"][0]["options"][5] == {
         "label": "Don't know",
         "value": None,

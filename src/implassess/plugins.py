@@ -27,6 +27,7 @@ ENTRY_POINT_GROUP = "implassess"
 #: Built-in behaviour, registered through the same hooks a third party uses.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "implassess.default_plugins.builtin_instruments",
+    "implassess.default_plugins.readers",
 )
 
 T = TypeVar("T")
