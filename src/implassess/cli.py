@@ -314,6 +314,16 @@ def plugin_new(name: str, out_dir: Path, title: str | None, author: str, scoring
     click.echo(f"  pip install -e '{root}[test]' && implassess instruments verify {name} && pytest {root}")
 
 
+def _add_command_modules() -> None:
+    """Commands that live in their own modules (each imports its heavy libraries lazily)."""
+    from implassess.cli_sample import sample
+
+    cli.add_command(sample)
+
+
+_add_command_modules()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="implassess")
