@@ -32,7 +32,7 @@ def test_show_by_path_renders_form_text_with_variables(minimal_path: Path) -> No
 
 
 def test_show_json_uses_toml_key_names(minimal_path: Path) -> None:
-    data = json.loads(run("instruments", "show", str(minimal_path), "--json").output)
+    data = json.loads(run("instruments", "show", str(minimal_path), "--json").stdout)
     assert data["id"] == "minimal"
     assert data["scoring"] == {"min-answered": 0.5, "method": "mean", "rule": None}
     assert data["scales"][0]["options"][5] == {
@@ -64,7 +64,7 @@ def test_list_json_includes_a_registered_instrument(minimal_path: Path, fresh_pl
 
     plugins.register_plugin(P(), "p")
     try:
-        rows = json.loads(run("instruments", "list", "--json").output)
+        rows = json.loads(run("instruments", "list", "--json").stdout)
         (row,) = [r for r in rows if r["id"] == "minimal"]
         assert row == {
             "id": "minimal",
@@ -81,10 +81,10 @@ def test_list_json_includes_a_registered_instrument(minimal_path: Path, fresh_pl
 
 
 def test_plugins_command_prints_json_with_hooks() -> None:
-    data = json.loads(run("plugins", "--all").output)
+    data = json.loads(run("plugins", "--all").stdout)
     builtin = {p["name"]: p for p in data}
     assert builtin["implassess.default_plugins.builtin_instruments"]["hooks"] == ["register_instruments"]
-    assert json.loads(run("plugins").output) == []
+    assert json.loads(run("plugins").stdout) == []
 
 
 def test_unexpected_error_in_a_plugin_command_shows_no_traceback(fresh_plugins: None) -> None:

@@ -28,6 +28,8 @@ ENTRY_POINT_GROUP = "implassess"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "implassess.default_plugins.builtin_instruments",
     "implassess.default_plugins.readers",
+    "implassess.default_plugins.themes",
+    "implassess.default_plugins.report_sections",
 )
 
 T = TypeVar("T")
@@ -50,6 +52,7 @@ class _State:
     loaded: bool = False
     infos: dict[str, PluginInfo] = attrs.field(factory=dict)
     problems: list[str] = attrs.field(factory=list)
+    collect_problems: list[str] = attrs.field(factory=list)
     cache: dict[str, Any] = attrs.field(factory=dict)
 
 
@@ -108,7 +111,7 @@ def register_plugin(obj: object, name: str) -> None:
     load_plugins()
     _state.pm.register(obj, name=name)
     _state.infos[name] = PluginInfo(name, _hook_names(obj))
-    _state.cache.clear()
+    _forget_collections()
 
 
 def unregister_plugin(name: str) -> None:
@@ -117,7 +120,7 @@ def unregister_plugin(name: str) -> None:
     if plugin is not None:
         _state.pm.unregister(plugin)
     _state.infos.pop(name, None)
-    _state.cache.clear()
+    _forget_collections()
 
 
 def reset() -> None:
@@ -135,12 +138,18 @@ def plugin_infos() -> list[PluginInfo]:
 def problems() -> list[str]:
     """Faults of plugins that were skipped, one message each (for the CLI to warn)."""
     load_plugins()
-    return list(_state.problems)
+    return _state.problems + _state.collect_problems
 
 
 def _note(problem: str) -> None:
-    if problem not in _state.problems:
-        _state.problems.append(problem)
+    """Record a fault found while collecting; forgotten when the collections are rebuilt."""
+    if problem not in _state.collect_problems:
+        _state.collect_problems.append(problem)
+
+
+def _forget_collections() -> None:
+    _state.cache.clear()
+    _state.collect_problems.clear()
 
 
 def _call(impl: Any, **kwargs: Any) -> Any:

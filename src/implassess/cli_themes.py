@@ -1,0 +1,85 @@
+"""``implassess themes list|show``: the report themes plugins provide.
+
+Errors are raised as :mod:`implassess.errors` exceptions; ``cli.py`` turns them into
+messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from implassess import plugins
+from implassess.contracts import Theme
+from implassess.errors import NotFoundError
+from implassess.themes import load_theme, theme_as_dict
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group(context_settings=CONTEXT)
+def themes() -> None:
+    """List and show report themes.
+
+    Example: implassess themes list
+    """
+
+
+@themes.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def themes_list(as_json: bool) -> None:
+    """List the loaded themes.
+
+    Example: implassess themes list --json
+    """
+    loaded = sorted(plugins.get_themes().values(), key=lambda t: t.name)
+    if as_json:
+        _echo_json([{"name": t.name, "title": t.title, "page-size": t.page_size, "source": t.source} for t in loaded])
+        return
+    if not loaded:
+        click.echo("No themes are loaded.")
+        return
+    width = max(len(t.name) for t in loaded)
+    for t in loaded:
+        click.echo(f"{t.name:<{width}}  {t.page_size:<6} {t.title}")
+
+
+def _find(ref: str) -> Theme:
+    loaded = plugins.get_themes()
+    if ref in loaded:
+        return loaded[ref]
+    path = Path(ref)
+    if path.suffix == ".toml" and path.is_file():
+        return load_theme(path)
+    raise NotFoundError("theme", ref, list(loaded))
+
+
+@themes.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the theme as JSON (theme file key names).")
+def themes_show(name: str, as_json: bool) -> None:
+    """Show a theme by name, or check and show a theme file.
+
+    Example: implassess themes show default --json
+    """
+    theme = _find(name)
+    data = theme_as_dict(theme)
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"{theme.title or theme.name} ({theme.name})")
+    for key, value in data.items():
+        if key in ("name", "title"):
+            continue
+        if isinstance(value, list):
+            value = ", ".join(value)
+        if value in (None, ""):
+            value = "(bundled Lato)" if key.startswith("font-") else "(none)"
+        click.echo(f"  {key:<13} {value}")
