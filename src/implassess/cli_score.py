@@ -1,0 +1,327 @@
+"""CLI commands of the scoring engine: ``score``, ``norms build`` and ``change``.
+
+The lead attaches them to the main CLI (``cli.add_command(score)`` …), which turns
+:mod:`implassess.errors` exceptions into messages and exit codes. numpy and scipy are
+imported inside the commands, so ``implassess --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _file_info(path: Path) -> dict[str, str]:
+    import hashlib
+
+    return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def _read_responses(path: Path, instrument: Any, fmt: str | None, form: str | None, mapping: Path | None) -> Any:
+    try:
+        from implassess.ingest import read_responses
+    except ImportError:  # FALLBACK until implassess.ingest exists: a generic numeric CSV only
+        from implassess.scoring._fallback import read_generic_csv
+
+        return read_generic_csv(path, instrument)
+    return read_responses(path, instrument, form=form, format=fmt, mapping=mapping)
+
+
+def _read_kpis(path: Path, instrument: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    try:
+        from implassess.ingest import read_kpis
+    except ImportError:  # FALLBACK until implassess.ingest exists
+        from implassess.scoring._fallback import read_kpi_csv
+
+        return read_kpi_csv(path), {**_file_info(path), "rejected": 0}
+    sheet = read_kpis(path, instrument)
+    return sheet.records(), {
+        **_file_info(path),
+        "rows_read": sheet.rows_read,
+        "rejected": len(sheet.rejected),
+        "rejected_rows": [{"row": r.row, "reasons": list(r.reasons)} for r in sheet.rejected],
+    }
+
+
+def _fmt(v: float | None, digits: int = 1) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+@click.command("score", context_settings=CONTEXT)
+@click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--instrument", "-i", "instrument_ref", required=True, help="Instrument id or TOML path.")
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    metavar="COLUMN[,COLUMN]",
+    help="Break results down by an attribute column; join columns with a comma for combinations. Repeatable.",
+)
+@click.option(
+    "--min-group-size",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Groups with fewer respondents show no statistic at all.",
+)
+@click.option(
+    "--norms",
+    "norms_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Norm set (TOML or JSON) for z and percentiles.",
+)
+@click.option(
+    "--targets",
+    "targets_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Targets per dimension (TOML or JSON) for gaps and priorities.",
+)
+@click.option(
+    "--kpis",
+    "kpis_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="KPI sheet (CSV or XLSX: kpi, period, value, unit, site).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for profile.json, groups.csv, respondents_*.csv and manifest.json.",
+)
+@click.option("--format", "fmt", default=None, help="Reader to use (default: detected).")
+@click.option("--form", default=None, help="Instrument form the responses were given on.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Column mapping file.")
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 0.999),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of intervals.",
+)
+@click.option(
+    "--rwg-null",
+    type=click.Choice(["uniform", "slight-skew", "moderate-skew", "heavy-skew", "triangular", "normal"]),
+    default="uniform",
+    show_default=True,
+    help="Null distribution of rwg(j).",
+)
+@click.option(
+    "--icc-k",
+    type=click.Choice(["mean", "adjusted"]),
+    default="mean",
+    show_default=True,
+    help="Group size in ICC(1): N/J (R multilevel) or the adjusted k0.",
+)
+@click.option(
+    "--reproducible", is_flag=True, help="Fixed timestamp (SOURCE_DATE_EPOCH or 1970) so outputs are byte-identical."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def score(
+    responses: Path,
+    instrument_ref: str,
+    by: tuple[str, ...],
+    min_group_size: int,
+    norms_path: Path | None,
+    targets_path: Path | None,
+    kpis_path: Path | None,
+    outdir: Path,
+    fmt: str | None,
+    form: str | None,
+    mapping: Path | None,
+    confidence: float,
+    rwg_null: str,
+    icc_k: str,
+    reproducible: bool,
+    as_json: bool,
+) -> None:
+    """Score a survey export: per respondent, per group and for the organisation.
+
+    Writes profile.json, groups.csv, respondents_long.csv, respondents_wide.csv and
+    manifest.json into the output folder. Groups under --min-group-size are suppressed.
+
+    Example: implassess score export.csv -i clarity-gaps --by site --by site,role -o out/
+    """
+    from implassess import plugins
+    from implassess.scoring import ScoreSettings
+    from implassess.scoring import score as run
+    from implassess.scoring.norms import load_norms
+    from implassess.scoring.targets import load_targets
+
+    instrument = plugins.get_instrument(instrument_ref)
+    settings = ScoreSettings(
+        by=ScoreSettings.parse_by(by),
+        min_group_size=min_group_size,
+        confidence=confidence,
+        rwg_null=rwg_null,
+        icc_k=icc_k,
+    )  # type: ignore[arg-type]
+    rs = _read_responses(responses, instrument, fmt, form, mapping)
+    inputs: dict[str, dict[str, Any]] = {}
+    kpi_values: list[dict[str, Any]] = []
+    if kpis_path is not None:
+        kpi_values, inputs["kpis"] = _read_kpis(kpis_path, instrument)
+    targets = load_targets(targets_path, instrument) if targets_path else ()
+    if targets_path:
+        inputs["targets"] = _file_info(targets_path)
+    norms = load_norms(norms_path) if norms_path else None
+    if norms_path:
+        inputs["norms"] = _file_info(norms_path)
+    result = run(
+        rs,
+        settings,
+        kpi_values=kpi_values,
+        kpi_source=str(kpis_path or ""),
+        targets=targets,
+        norms=norms,
+        reproducible=reproducible,
+    )
+    paths = result.write(outdir, inputs)
+    org = result.profile.organisation
+    if as_json:
+        _echo_json(
+            {
+                "output": str(outdir),
+                "files": [p.name for p in paths.values()],
+                "instrument": {"id": instrument.id, "version": instrument.version},
+                "rows_read": rs.rows_read,
+                "accepted": rs.n,
+                "rejected": len(rs.rejected),
+                "organisation": None
+                if org.suppressed
+                else {
+                    "n": org.n,
+                    "overall": None
+                    if org.overall is None
+                    else {"score_0_100": org.overall.score_0_100, "level": org.overall.level},
+                    "dimensions": [
+                        {"id": d.id, "score_0_100": d.score_0_100, "level": d.level, "suppressed": d.suppressed}
+                        for d in org.dimensions
+                    ],
+                },
+                "actions": [
+                    {"rank": a.rank, "action": a.action, "priority": a.priority} for a in result.profile.actions
+                ],
+            }
+        )
+        return
+    click.echo(
+        f"{instrument.title} ({instrument.id} v{instrument.version}): {rs.rows_read} rows read, "
+        f"{rs.n} scored, {len(rs.rejected)} rejected."
+    )
+    if org.suppressed:
+        click.echo(f"Fewer than {min_group_size} respondents: every result is suppressed.")
+    else:
+        for d in org.dimensions:
+            state = "suppressed" if d.suppressed else f"{_fmt(d.score_0_100)}  level {d.level or '–'}"
+            click.echo(f"  {d.id:<24} {state}")
+        if org.overall is not None and not org.overall.suppressed:
+            click.echo(f"  {'overall':<24} {_fmt(org.overall.score_0_100)}  level {org.overall.level or '–'}")
+    for a in result.profile.actions[:5]:
+        click.echo(f"Action {a.rank} ({a.priority}): {a.title}")
+    click.echo(f"Wrote {len(paths)} files to {outdir}.")
+
+
+@click.group("norms", context_settings=CONTEXT)
+def norms() -> None:
+    """Build benchmark norm sets from profiles.
+
+    Example: implassess norms build a/profile.json b/profile.json -o norms.toml --name "Trusts 2026"
+    """
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    return repr(v)
+
+
+def norms_toml(doc: dict[str, Any]) -> str:
+    """A built norm set as TOML text."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in doc.items() if k != "dimensions"]
+    for d in doc["dimensions"]:
+        lines += ["", "[[dimensions]]", *(f"{k} = {_toml_value(v)}" for k, v in d.items())]
+    return "\n".join(lines) + "\n"
+
+
+@norms.command("build")
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Norm file to write (.toml or .json).",
+)
+@click.option("--name", default="", help="Name of the norm set (default: the output file's stem).")
+@click.option("--sector", default="", help="Sector of the organisations.")
+@click.option("--period", default="", help="When the data were collected.")
+@click.option("--json", "as_json", is_flag=True, help="Print the norm set as JSON.")
+def norms_build(profiles: tuple[Path, ...], out: Path, name: str, sector: str, period: str, as_json: bool) -> None:
+    """Build a norm set from organisation scores in profile.json files of one instrument version.
+
+    Example: implassess norms build */profile.json -o norms.toml --sector health --period 2026
+    """
+    from implassess.errors import InputError
+    from implassess.scoring.norms import build_norms
+    from implassess.scoring.profile import dumps, write_atomic
+
+    docs = []
+    for p in profiles:
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(str(p), f"Cannot read a profile: {exc}.") from None
+        if not isinstance(doc, dict) or "organisation" not in doc or "instrument" not in doc:
+            raise InputError(str(p), "This is not a profile.json written by `implassess score`.")
+        docs.append(doc)
+    built = build_norms(docs, name or out.stem, sector, period)
+    write_atomic(out, dumps(built) if out.suffix.lower() == ".json" else norms_toml(built))
+    if as_json:
+        _echo_json(built)
+    else:
+        click.echo(f"Wrote norms for {len(built['dimensions'])} scores from {len(docs)} profiles to {out}.")
+
+
+@click.command("change", context_settings=CONTEXT)
+@click.argument("baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("followup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
+@click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def change(baseline: Path, followup: Path, out: Path | None, confidence: float, as_json: bool) -> None:
+    """Compare two profile.json files of the same instrument version (Welch CIs per group).
+
+    Example: implassess change wave1/profile.json wave2/profile.json --json
+    """
+    import attrs
+
+    from implassess.scoring.change import compare_profiles
+    from implassess.scoring.profile import clean, dumps, write_atomic
+
+    a = json.loads(baseline.read_text(encoding="utf-8"))
+    b = json.loads(followup.read_text(encoding="utf-8"))
+    rows = [clean(attrs.asdict(c)) for c in compare_profiles(a, b, confidence)]
+    if out is not None:
+        write_atomic(out, dumps(rows))
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        ci = f"[{_fmt(r['ci_low'], 2)}, {_fmt(r['ci_high'], 2)}]"
+        click.echo(f"{r['group']:<28} {r['unit']:<20} {r['mean1']:.2f} → {r['mean2']:.2f}  Δ {r['diff']:+.2f} {ci}")

@@ -1,0 +1,261 @@
+"""Turn grouped arrays into records, applying the anonymity decisions measure by measure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from implassess.scoring import privacy, stats
+from implassess.scoring.engine import level_for
+from implassess.scoring.groups import (
+    MISSING,
+    Breakdown,
+    GroupResult,
+    IccStats,
+    ItemStats,
+    LevelShare,
+    OptionCount,
+    ScoreSettings,
+    UnitStats,
+    _Cells,
+    _f,
+)
+
+if TYPE_CHECKING:
+    from implassess.model import Instrument
+    from implassess.scoring.engine import RespondentScores
+
+
+def _flags(n: int, alpha: float | None, rwg: float | None, s: ScoreSettings) -> tuple[str, ...]:
+    out = []
+    if rwg is not None and rwg < s.low_agreement:
+        out.append("low-agreement")
+    if alpha is not None and alpha < s.low_reliability:
+        out.append("low-reliability")
+    if n < s.min_reliable_n:
+        out.append("insufficient-n")
+    return tuple(out)
+
+
+def _distribution(inst: Instrument, counts: np.ndarray, n: int) -> tuple[LevelShare, ...]:
+    if n <= 0:
+        return ()
+    return tuple(
+        LevelShare(lv.level, lv.name, 100.0 * float(counts[i]) / n) for i, lv in enumerate(inst.maturity.levels)
+    )
+
+
+def _unit(scores: RespondentScores, d: dict[str, Any], i: int, u: int, s: ScoreSettings, hidden: bool) -> UnitStats:
+    unit = scores.units[u]
+    parent = unit.dimension if unit.kind == "facet" else None
+    if unit.source == "kpis":
+        kpis = tuple(k.id for k in scores.instrument.kpis if k.dimension == unit.id)
+        return UnitStats(unit.id, "dimension", source="kpis", kpis=kpis)
+    if hidden:
+        return UnitStats(unit.id, unit.kind, parent, suppressed=True)
+    inst = scores.instrument
+    n = int(d["n"][i])
+    score = _f(d["score"][i])
+    alpha = aid = itc = None
+    alpha_n = None
+    if "alpha" in d:
+        a = d["alpha"]
+        alpha, alpha_n = _f(a.alpha[i]), int(a.n_complete[i])
+        ids = [inst.items[j].id for j in unit.columns]
+        aid = {k: _f(v) for k, v in zip(ids, a.alpha_if_deleted[i], strict=False)}
+        itc = {k: _f(v) for k, v in zip(ids, a.item_total[i], strict=False)}
+    rwg = _f(d["rwg"][i]) if "rwg" in d else None
+    lvl = level_for(inst.maturity, score if score is not None else float("nan"))
+    return UnitStats(
+        unit.id,
+        unit.kind,
+        parent,
+        "items",
+        False,
+        n,
+        _f(d["mean"][i]),
+        _f(d["sd"][i]),
+        _f(d["ci_low"][i]),
+        _f(d["ci_high"][i]),
+        _f(d["median"][i]),
+        score,
+        _f(d["score_ci_low"][i]),
+        _f(d["score_ci_high"][i]),
+        lvl,
+        inst.maturity.by_number(lvl).name if lvl else None,
+        _distribution(inst, d["levels"][i], n),
+        alpha,
+        alpha_n,
+        aid or {},
+        itc or {},
+        rwg,
+        _flags(n, alpha, rwg, s),
+    )
+
+
+def finish_overall(group: GroupResult, inst: Instrument) -> GroupResult:
+    """Set the overall 0–100 score and level from the group's dimension scores.
+
+    Weighted mean of dimension ``score_0_100`` (``Dimension.weight``); level by the
+    maturity rule (``gating``: the lowest dimension level). Hidden when any dimension
+    is suppressed or unscored, so no hidden dimension can be solved for.
+    """
+    ov = group.overall
+    if ov is None or ov.suppressed:
+        return group
+    scores = [d.score_0_100 for d in group.dimensions]
+    if any(d.suppressed for d in group.dimensions):
+        return attrs.evolve(group, overall=UnitStats("overall", "overall", suppressed=True))
+    if any(v is None for v in scores):
+        return attrs.evolve(group, overall=attrs.evolve(ov, score_0_100=None, level=None, level_name=None))
+    w = np.array([dim.weight for dim in inst.dimensions])
+    score = float(np.dot(w, np.array(scores, dtype=np.float64)) / w.sum())
+    if inst.maturity.rule == "gating":
+        lvl: int | None = min(int(d.level or 0) for d in group.dimensions) or None
+    else:
+        lvl = level_for(inst.maturity, score)
+    name = inst.maturity.by_number(lvl).name if lvl else None
+    return attrs.evolve(group, overall=attrs.evolve(ov, score_0_100=score, level=lvl, level_name=name))
+
+
+def _overall(scores: RespondentScores, d: dict[str, Any], i: int, s: ScoreSettings, hidden: bool) -> UnitStats:
+    if hidden:
+        return UnitStats("overall", "overall", suppressed=True)
+    n = int(d["n"][i])
+    return UnitStats(
+        "overall",
+        "overall",
+        None,
+        "items",
+        False,
+        n,
+        _f(d["mean"][i]),
+        _f(d["sd"][i]),
+        _f(d["ci_low"][i]),
+        _f(d["ci_high"][i]),
+        _f(d["median"][i]),
+        score_ci_low=_f(d["ci_low"][i]),
+        score_ci_high=_f(d["ci_high"][i]),
+        level_distribution=_distribution(scores.instrument, d["levels"][i], n),
+        flags=("insufficient-n",) if n < s.min_reliable_n else (),
+    )
+
+
+def _item(scores: RespondentScores, d: dict[str, Any], i: int, j: int, group_n: int, hidden: bool) -> ItemStats:
+    item = scores.instrument.items[j]
+    if hidden:
+        return ItemStats(item.id, item.dimension, item.reverse, suppressed=True)
+    m = d["m"]
+    dist = tuple(
+        OptionCount(o.label, float(o.value or 0), int(c)) for o, c in zip(d["opts"], d["counts"][i], strict=False)
+    )
+    answered = int(d["answered"][i])
+    return ItemStats(
+        item.id,
+        item.dimension,
+        item.reverse,
+        False,
+        answered,
+        _f(m["mean"][i]),
+        _f(m["sd"][i]),
+        dist,
+        group_n - answered,
+    )
+
+
+def _group(
+    scores: RespondentScores, c: _Cells, i: int, s: ScoreSettings, key: dict[str, str], hid: dict[str, Any], k: int
+) -> GroupResult:
+    label = ", ".join(f"{a}={v}" for a, v in key.items()) or "organisation"
+    if hid["resp"][k]:
+        return GroupResult(key, label, suppressed=True)
+    n = int(c.n[i])
+    units = [_unit(scores, c.units[u], i, u, s, bool(hid["units"][u][k])) for u in range(len(scores.units))]
+    dims = tuple(x for x in units if x.kind == "dimension")
+    facets = tuple(x for x in units if x.kind == "facet")
+    items = tuple(
+        _item(scores, c.items[j], i, j, n, bool(hid["items"][j][k])) for j in range(len(scores.instrument.items))
+    )
+    overall = _overall(scores, c.overall, i, s, bool(hid["overall"][k]))
+    return finish_overall(GroupResult(key, label, False, n, overall, dims, facets, items), scores.instrument)
+
+
+def assemble(
+    scores: RespondentScores,
+    s: ScoreSettings,
+    org: _Cells,
+    cells: list[_Cells],
+    layout: privacy.Layout,
+    atom_inv: np.ndarray,
+    n_atoms: int,
+) -> tuple[GroupResult, tuple[Breakdown, ...]]:
+    """Decide visibility for every measure, then build the organisation and breakdown records."""
+    inst = scores.instrument
+    m = s.min_group_size
+
+    def decide(org_n: int, cell_n: np.ndarray, mask: np.ndarray, initial: np.ndarray | None) -> np.ndarray:
+        """Hidden flags: index 0 the organisation, then every breakdown cell."""
+        if not cells or n_atoms == 0:
+            return np.array([org_n < m])
+        atom_n = np.bincount(atom_inv[mask], minlength=n_atoms)
+        org_hidden, hidden = privacy.protect(layout, cell_n, atom_n, m, None if initial is None else initial[1:])
+        return np.concatenate(([org_hidden or org_n < m], hidden))
+
+    def cat(get: Any) -> np.ndarray:
+        return np.concatenate([get(c) for c in cells]).astype(np.int64) if cells else np.zeros(0, np.int64)
+
+    everyone = np.ones(scores.responses.n, dtype=bool)
+    resp = decide(int(org.n[0]), cat(lambda c: c.n), everyone, None)
+    hid: dict[str, Any] = {"resp": resp, "units": [], "items": []}
+    for u, unit in enumerate(scores.units):
+        if unit.source == "kpis":
+            hid["units"].append(resp)
+            continue
+        mask = ~np.isnan(scores.raw[:, u])
+        hid["units"].append(resp | decide(int(mask.sum()), cat(lambda c, u=u: c.units[u]["n"]), mask, resp))
+    ok = ~np.isnan(scores.overall)
+    hid["overall"] = resp | decide(int(ok.sum()), cat(lambda c: c.overall["n"]), ok, resp)
+    values = scores.responses.values
+    for j in range(len(inst.items)):
+        mask = ~np.isnan(values[:, j])
+        hid["items"].append(resp | decide(int(mask.sum()), cat(lambda c, j=j: c.items[j]["answered"]), mask, resp))
+
+    organisation = _group(scores, org, 0, s, {}, hid, 0)
+    breakdowns = []
+    k = 1
+    for cols, c in zip(s.by, cells, strict=False):
+        groups = []
+        for i, key in enumerate(c.keys):
+            if not (MISSING in key and c.n[i] < m):
+                groups.append(_group(scores, c, i, s, dict(zip(cols, key, strict=False)), hid, k))
+            k += 1
+        breakdowns.append(Breakdown(cols, tuple(groups), _icc(scores, cols, groups, s)))
+    return organisation, tuple(breakdowns)
+
+
+def _icc(
+    scores: RespondentScores, cols: tuple[str, ...], groups: list[GroupResult], s: ScoreSettings
+) -> tuple[IccStats, ...]:
+    out = []
+    for d, dim in enumerate(scores.instrument.dimensions):
+        shown = [
+            g.dimensions[d]
+            for g in groups
+            if not g.suppressed
+            and MISSING not in g.key.values()
+            and not g.dimensions[d].suppressed
+            and g.dimensions[d].source == "items"
+        ]
+        if len(shown) < 2:
+            continue
+        icc = stats.icc_oneway(
+            np.array([x.n for x in shown], dtype=float),
+            np.array([x.mean for x in shown], dtype=float),
+            np.array([np.nan if x.sd is None else x.sd for x in shown], dtype=float),
+            s.icc_k,
+        )
+        if icc is not None:
+            out.append(IccStats(dim.id, _f(icc.icc1), _f(icc.icc2), icc.msb, icc.msw, icc.k, icc.n, icc.groups))
+    return tuple(out)

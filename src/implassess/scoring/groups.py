@@ -1,0 +1,424 @@
+"""Aggregation to the organisation and to groups, with diagnostics and anonymity.
+
+For the organisation and every group of every breakdown (``by``), per dimension, facet
+and the overall score: n, mean, SD, t CI, median, 0–100 score, level and level
+distribution; per dimension and facet α (listwise), α-if-item-deleted, corrected
+item–total correlations and rwg(j); per breakdown ICC(1)/ICC(2); per item the answer
+distribution. Groups are computed all at once with grouped sums (no loop over
+respondents); :mod:`implassess.scoring.privacy` decides what may be shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+import numpy as np
+
+from implassess.errors import ImplassessError, InputError
+from implassess.scoring import privacy, stats
+from implassess.scoring.engine import level_for
+
+if TYPE_CHECKING:
+    from implassess.scoring.engine import RespondentScores
+
+#: Label of respondents without a value in a breakdown column.
+MISSING = "(missing)"
+
+
+@attrs.frozen
+class ScoreSettings:
+    """Choices that change aggregated results; written to the manifest."""
+
+    by: tuple[tuple[str, ...], ...] = ()
+    """Breakdowns: each a tuple of attribute columns (one column, or a combination)."""
+    min_group_size: int = 5
+    """Groups (and measures) with fewer respondents show no statistic at all."""
+    confidence: float = 0.95
+    """Confidence level of t intervals."""
+    rwg_null: str = "uniform"
+    """Null distribution of rwg(j): ``uniform`` or a LeBreton & Senter (2008) shape."""
+    icc_k: Literal["mean", "adjusted"] = "mean"
+    """Group size in ICC(1): N/J (R multilevel) or the adjusted k₀."""
+    min_reliable_n: int = 10
+    """Below this n a shown group is flagged ``insufficient-n``."""
+    low_agreement: float = 0.70
+    """rwg(j) below this flags ``low-agreement``."""
+    low_reliability: float = 0.70
+    """α below this flags ``low-reliability``."""
+
+    @staticmethod
+    def parse_by(by: Sequence[str | Sequence[str]]) -> tuple[tuple[str, ...], ...]:
+        """``["site", ("site", "role"), "team,role"]`` → breakdown tuples (a comma joins columns)."""
+        out: list[tuple[str, ...]] = []
+        for b in by:
+            cols = tuple(c.strip() for c in b.split(",")) if isinstance(b, str) else tuple(b)
+            if cols and cols not in out:
+                out.append(cols)
+        return tuple(out)
+
+
+@attrs.frozen
+class LevelShare:
+    """Share of respondents at one level."""
+
+    level: int
+    """Level number."""
+    name: str
+    """Level name."""
+    percent: float
+    """Percent of the scored respondents of the group at this level."""
+
+
+@attrs.frozen
+class UnitStats:
+    """Statistics of one dimension, facet or the overall score in one group."""
+
+    id: str
+    """Dimension or facet id, or ``overall``."""
+    kind: Literal["dimension", "facet", "overall"]
+    """What the unit is."""
+    dimension: str | None = None
+    """Parent dimension of a facet."""
+    source: Literal["items", "kpis"] = "items"
+    """``kpis``: scored from KPI levels at organisation level."""
+    suppressed: bool = False
+    """True: too few respondents answered; no statistic is given."""
+    n: int | None = None
+    """Respondents with a score."""
+    mean: float | None = None
+    """Mean raw score (scale units; 0–100 for the overall)."""
+    sd: float | None = None
+    """Standard deviation (n − 1)."""
+    ci_low: float | None = None
+    """Lower bound of the t CI of the mean."""
+    ci_high: float | None = None
+    """Upper bound of the t CI of the mean."""
+    median: float | None = None
+    """Median raw score."""
+    score_0_100: float | None = None
+    """Mean 0–100 (POMP) score; for the overall, the weighted mean of dimension scores."""
+    score_ci_low: float | None = None
+    """CI of the 0–100 score, lower bound."""
+    score_ci_high: float | None = None
+    """CI of the 0–100 score, upper bound."""
+    level: int | None = None
+    """Maturity level of ``score_0_100`` (gating overall: lowest dimension level)."""
+    level_name: str | None = None
+    """Name of that level."""
+    level_distribution: tuple[LevelShare, ...] = ()
+    """Percent of respondents at each level."""
+    alpha: float | None = None
+    """Cronbach's α on complete cases."""
+    alpha_n: int | None = None
+    """Complete cases used for α."""
+    alpha_if_deleted: dict[str, float | None] = attrs.field(factory=dict)
+    """Item id → α without that item."""
+    item_total: dict[str, float | None] = attrs.field(factory=dict)
+    """Item id → corrected item–total correlation."""
+    rwg_j: float | None = None
+    """Within-group agreement rwg(j)."""
+    flags: tuple[str, ...] = ()
+    """``low-agreement``, ``low-reliability``, ``insufficient-n``."""
+    kpis: tuple[str, ...] = ()
+    """KPIs scoring a KPI-only dimension."""
+    target: float | None = None
+    """Target 0–100 score, when a targets file gives one."""
+    importance: float | None = None
+    """Importance weight of the target."""
+    gap: float | None = None
+    """target − score_0_100."""
+    priority: float | None = None
+    """gap × importance."""
+    norm_z: float | None = None
+    """(score − norm mean)/norm SD."""
+    norm_percentile: float | None = None
+    """Percentile of the score in the norm."""
+    norm_basis: str | None = None
+    """How the percentile was found: ``interpolated``, ``below-table``, ``above-table``, ``normal``."""
+
+
+@attrs.frozen
+class OptionCount:
+    """Answers given for one option of an item."""
+
+    label: str
+    """Option label."""
+    value: float
+    """Option value (raw, as answered)."""
+    count: int
+    """Respondents who chose it."""
+
+
+@attrs.frozen
+class ItemStats:
+    """An item in one group: answer distribution and mean of recoded values."""
+
+    id: str
+    """Item id."""
+    dimension: str
+    """Dimension of the item."""
+    reverse: bool
+    """Reverse-keyed (the distribution shows answers as given, the mean is recoded)."""
+    suppressed: bool = False
+    """True: too few answers to show."""
+    n: int | None = None
+    """Respondents who answered with a substantive option."""
+    mean: float | None = None
+    """Mean of recoded values."""
+    sd: float | None = None
+    """SD of recoded values."""
+    distribution: tuple[OptionCount, ...] = ()
+    """Counts per substantive option, lowest first."""
+    missing: int | None = None
+    """Blank or non-substantive answers (readers turn "Don't know" into missing)."""
+
+
+@attrs.frozen
+class GroupResult:
+    """One group: the organisation or a group of a breakdown."""
+
+    key: dict[str, str]
+    """Breakdown column → value (empty for the organisation)."""
+    label: str
+    """Display label, e.g. ``site=North, role=Nurse``."""
+    suppressed: bool = False
+    """True: fewer respondents than the minimum (or hidden to protect another group)."""
+    n: int | None = None
+    """Respondents in the group."""
+    overall: UnitStats | None = None
+    """Overall score."""
+    dimensions: tuple[UnitStats, ...] = ()
+    """Per dimension, in instrument order."""
+    facets: tuple[UnitStats, ...] = ()
+    """Per facet."""
+    items: tuple[ItemStats, ...] = ()
+    """Per item."""
+
+
+@attrs.frozen
+class IccStats:
+    """ICC of one dimension across the shown groups of a breakdown."""
+
+    dimension: str
+    """Dimension id."""
+    icc1: float | None
+    """ICC(1)."""
+    icc2: float | None
+    """ICC(2)."""
+    msb: float
+    """Mean square between."""
+    msw: float
+    """Mean square within."""
+    k: float
+    """Group size used in ICC(1)."""
+    n: int
+    """Respondents."""
+    groups: int
+    """Groups."""
+
+
+@attrs.frozen
+class Breakdown:
+    """All groups of one breakdown."""
+
+    by: tuple[str, ...]
+    """Columns."""
+    groups: tuple[GroupResult, ...]
+    """Groups, shown or suppressed (small groups of missing values are left out)."""
+    icc: tuple[IccStats, ...] = ()
+    """Per dimension; computed on shown groups only, "(missing)" excluded."""
+
+
+def _f(v: Any) -> float | None:
+    v = float(v)
+    return None if np.isnan(v) else v
+
+
+@attrs.frozen(eq=False)
+class _Cells:
+    """Per-breakdown grouped statistics (arrays over cells)."""
+
+    groups: stats.Groups
+    keys: list[tuple[str, ...]]
+    n: np.ndarray
+    units: list[dict[str, Any]]
+    overall: dict[str, Any]
+    items: list[dict[str, Any]]
+
+
+def _moments(values: np.ndarray, g: stats.Groups, conf: float, median: bool = True) -> dict[str, Any]:
+    n, mean, sd = stats.grouped_moments(values, g)
+    lo, hi = stats.t_interval(mean, sd, n, conf)
+    out = {"n": n, "mean": mean, "sd": sd, "ci_low": lo, "ci_high": hi}
+    if median:
+        out["median"] = stats.grouped_median(values, g)
+    return out
+
+
+def _level_counts(levels: np.ndarray, g: stats.Groups, n_levels: int) -> np.ndarray:
+    ok = levels > 0
+    idx = g.inv[ok] * n_levels + (levels[ok].astype(np.int64) - 1)
+    return np.bincount(idx, minlength=g.size * n_levels).reshape(g.size, n_levels)
+
+
+def _compute(
+    scores: RespondentScores,
+    g: stats.Groups,
+    keys: list[tuple[str, ...]],
+    settings: ScoreSettings,
+    null_vars: np.ndarray,
+) -> _Cells:
+    inst = scores.instrument
+    conf = settings.confidence
+    n_levels = len(inst.maturity.levels)
+    units = []
+    for u, unit in enumerate(scores.units):
+        if unit.source == "kpis":
+            units.append({})
+            continue
+        d = _moments(scores.raw[:, u], g, conf)
+        p = _moments(scores.pomp[:, u], g, conf, median=False)
+        d.update(score=p["mean"], score_ci_low=p["ci_low"], score_ci_high=p["ci_high"])
+        d["levels"] = _level_counts(scores.level[:, u], g, n_levels)
+        if len(unit.columns) >= 2:
+            x = scores.recoded(columns=list(unit.columns))
+            d["alpha"] = stats.grouped_alpha(x, g)
+            d["rwg"], _ = stats.grouped_rwg_j(x, g, null_vars[list(unit.columns)])
+        units.append(d)
+    overall = _moments(scores.overall, g, conf)
+    overall["levels"] = _level_counts(scores.overall_level, g, n_levels)
+    return _Cells(g, keys, np.bincount(g.inv, minlength=g.size), units, overall, _items(scores, g))
+
+
+def _items(scores: RespondentScores, g: stats.Groups) -> list[dict[str, Any]]:
+    """Per item and group: answered n, mean and SD of recoded values, counts per option.
+
+    All items at once, in chunks of rows (a column-by-column loop over a row-major
+    matrix would be slow); sums are taken about the recoded scale midpoint.
+    """
+    inst, c = scores.instrument, scores.coding
+    values = scores.responses.values
+    n_items = len(inst.items)
+    opts = [sorted(inst.scale_for(it).substantive(), key=lambda o: float(o.value or 0)) for it in inst.items]
+    width = max((len(o) for o in opts), default=1)
+    by_scale: dict[tuple[float, ...], list[int]] = {}
+    for j, o in enumerate(opts):
+        by_scale.setdefault(tuple(float(x.value or 0) for x in o), []).append(j)
+    centre = (c.raw_low + c.raw_high) / 2 * c.a + c.b
+    s0, s1, s2 = (np.zeros((g.size, n_items)) for _ in range(3))
+    counts = np.zeros(g.size * n_items * width, dtype=np.int64)
+    for rows in stats.row_chunks(len(values)):
+        x = values[rows]
+        gc = g.rows(rows)
+        ok = ~np.isnan(x)
+        d = np.where(ok, x * c.a + c.b - centre, 0.0)
+        s0 += gc.count(ok)
+        s1 += gc.sum(d)
+        s2 += gc.sum(d * d)
+        for ov_t, cols in by_scale.items():
+            ov = np.array(ov_t)
+            xs, oks = x[:, cols], ok[:, cols]
+            code = np.clip(np.searchsorted(ov, np.where(oks, xs, ov[0])), 0, len(ov) - 1)
+            hit = oks & (ov[code] == xs)
+            flat = (gc.inv[:, None] * n_items + np.asarray(cols)[None, :]) * width + code
+            counts += np.bincount(flat[hit], minlength=counts.size)
+    mean = np.where(s0 > 0, s1 / np.maximum(s0, 1), np.nan) + centre
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.maximum(s2 - s1 * s1 / np.maximum(s0, 1), 0.0) / (s0 - 1))
+    sd = np.where(s0 > 1, sd, np.nan)
+    counts3 = counts.reshape(g.size, n_items, width)
+    return [
+        {
+            "m": {"mean": mean[:, j], "sd": sd[:, j]},
+            "opts": opts[j],
+            "counts": counts3[:, j, : len(opts[j])],
+            "answered": s0[:, j].astype(np.int64),
+        }
+        for j in range(n_items)
+    ]
+
+
+def _null_variances(scores: RespondentScores, shape: str) -> np.ndarray:
+    c = scores.coding
+    out = np.empty(len(c.a))
+    for j in range(len(c.a)):
+        try:
+            out[j] = stats.null_variance(int(c.n_options[j]), shape, float(c.step[j]))
+        except ValueError as exc:
+            item = scores.instrument.items[j]
+            raise ImplassessError(f"rwg(j) null {shape!r} cannot be used for item {item.id!r}: {exc}.") from None
+    return out
+
+
+def _breakdown_cells(
+    scores: RespondentScores, by: tuple[tuple[str, ...], ...]
+) -> tuple[np.ndarray, int, list[tuple[np.ndarray, list[tuple[str, ...]], np.ndarray]]]:
+    """Atom of each respondent and, per breakdown, (respondent→cell, cell keys, cell→atoms)."""
+    rs = scores.responses
+    cols = sorted({c for b in by for c in b})
+    codes, labels = [], {}
+    for c in cols:
+        if c not in rs.attributes:
+            raise InputError(
+                rs.source or "responses",
+                f"There is no attribute column {c!r} to break results down by; the responses have: "
+                + (", ".join(repr(a) for a in sorted(rs.attributes)) or "none")
+                + ".",
+                column=c,
+            )
+        vals = np.array(
+            [MISSING if v is None or str(v).strip() == "" else str(v) for v in rs.attributes[c]], dtype=object
+        ).reshape(rs.n)
+        uniq, inv = np.unique(vals, return_inverse=True) if rs.n else (np.array([], dtype=object), np.zeros(0, int))
+        labels[c] = uniq
+        codes.append(inv)
+    if not cols or rs.n == 0:
+        return (
+            np.zeros(rs.n, dtype=np.int64),
+            1 if rs.n else 0,
+            [(np.zeros(rs.n, dtype=np.int64), [], np.zeros(0, dtype=np.int64)) for _ in by],
+        )
+    atom_keys, atom_inv = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+    atom_inv = atom_inv.reshape(-1)
+    out = []
+    for b in by:
+        idx = [cols.index(c) for c in b]
+        cell_codes, atom_to_cell = np.unique(atom_keys[:, idx], axis=0, return_inverse=True)
+        atom_to_cell = atom_to_cell.reshape(-1)
+        keys = [tuple(str(labels[c][k]) for c, k in zip(b, row, strict=False)) for row in cell_codes]
+        out.append((atom_to_cell[atom_inv], keys, atom_to_cell))
+    return atom_inv, len(atom_keys), out
+
+
+def aggregate(
+    scores: RespondentScores, settings: ScoreSettings | None = None
+) -> tuple[GroupResult, tuple[Breakdown, ...]]:
+    """Organisation and breakdown results, with suppression applied."""
+    from implassess.scoring.assemble import assemble
+
+    settings = settings or ScoreSettings()
+    null_vars = _null_variances(scores, settings.rwg_null)
+    n = scores.responses.n
+    org = _compute(scores, stats.Groups.single(n), [()], settings, null_vars)
+    atom_inv, n_atoms, parts = _breakdown_cells(scores, settings.by)
+    cells = [_compute(scores, stats.Groups(inv, len(keys)), keys, settings, null_vars) for inv, keys, _ in parts]
+    cell_atoms = [np.nonzero(a2c == k)[0] for _, keys, a2c in parts for k in range(len(keys))]
+    layout = privacy.Layout.build([c.keys for c in cells], settings.by, cell_atoms, n_atoms)
+    return assemble(scores, settings, org, cells, layout, atom_inv, n_atoms)
+
+
+__all__ = [
+    "MISSING",
+    "Breakdown",
+    "GroupResult",
+    "IccStats",
+    "ItemStats",
+    "LevelShare",
+    "OptionCount",
+    "ScoreSettings",
+    "UnitStats",
+    "aggregate",
+    "level_for",
+]
