@@ -9,7 +9,7 @@ boundary as instruments: unknown keys and wrong types are reported with key path
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -149,32 +149,36 @@ def load_assessment(path: Path) -> Assessment:
         findings.append(Finding(source, "kind", f"Found {kind!r}; expected 'assessment'.", code="wrong-type"))
     record, problems = structure(raw, Assessment, source)
     findings += problems
-    if record is not None:
-        if (record.battery is None) == (not record.instruments):
-            findings.append(
-                Finding(source, "", "Name either 'battery' or 'instruments' (exactly one of them).", code="target")
-            )
-        if record.scoring.min_group_size < 1:
-            findings.append(
-                Finding(
-                    source,
-                    "scoring.min-group-size",
-                    f"Found {record.scoring.min_group_size}; expected a whole number of at least 1.",
-                    code="range",
-                )
-            )
-        base = path.resolve().parent
-        for i, rf in enumerate(record.responses):
-            for key, value in (("path", rf.path), ("mapping", rf.mapping), ("data-dictionary", rf.data_dictionary)):
-                if value is not None and not (base / value).exists():
-                    findings.append(
-                        Finding(source, f"responses[{i}].{key}", f"File {value!r} does not exist (relative to {base}).", code="missing-file")
-                    )
-        if record.kpis is not None and not (base / record.kpis.path).exists():
-            findings.append(
-                Finding(source, "kpis.path", f"File {record.kpis.path!r} does not exist (relative to {base}).", code="missing-file")
-            )
+    findings += _check_raw(raw, source, path.resolve().parent)
+    if record is not None and (record.battery is None) == (not record.instruments):
+        findings.append(Finding(source, "", "Name either 'battery' or 'instruments' (exactly one of them).", code="target"))
     if findings:
         raise InstrumentError(findings)
     assert record is not None
     return attrs.evolve(record, base_dir=str(path.resolve().parent))
+
+
+def _check_raw(raw: dict[str, Any], source: str, base: Path) -> list[Finding]:
+    """Checks that need no structured record, so they are reported alongside type errors."""
+    findings: list[Finding] = []
+    scoring = raw.get("scoring") if isinstance(raw.get("scoring"), dict) else {}
+    size = scoring.get("min-group-size")
+    if isinstance(size, int) and not isinstance(size, bool) and size < 1:
+        findings.append(
+            Finding(source, "scoring.min-group-size", f"Found {size}; expected a whole number of at least 1.", code="range")
+        )
+    files: list[tuple[str, Any]] = []
+    responses = raw.get("responses") if isinstance(raw.get("responses"), list) else []
+    for i, rf in enumerate(responses):
+        if isinstance(rf, dict):
+            files += [(f"responses[{i}].{key}", rf.get(key)) for key in ("path", "mapping", "data-dictionary")]
+    if isinstance(raw.get("kpis"), dict):
+        files.append(("kpis.path", raw["kpis"].get("path")))
+    for key in ("targets", "norms"):
+        files.append((f"scoring.{key}", scoring.get(key)))
+    for where, value in files:
+        if isinstance(value, str) and not (base / value).exists():
+            findings.append(
+                Finding(source, where, f"File {value!r} does not exist (relative to {base}).", code="missing-file")
+            )
+    return findings

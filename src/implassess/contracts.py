@@ -6,7 +6,7 @@ are plain attrs records rather than file formats.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -23,6 +23,36 @@ class RejectedRow:
     """Each reason names the column, the value found and what was expected."""
     respondent: str | None = None
     """Respondent id, when one could be read."""
+
+
+@attrs.frozen
+class KpiValue:
+    """One KPI value read from a KPI sheet: the KPI counterpart of a response row."""
+
+    kpi: str
+    """KPI id (the instrument's spelling when an instrument was given)."""
+    period: str
+    """Period, sortable as text (ISO 8601: ``2026-03``, ``2026-Q1``)."""
+    value: float
+    """The value, in the KPI's unit."""
+    unit: str | None = None
+    """Unit as written (``%`` for percentages); must match the declared unit when given."""
+    site: str | None = None
+    """Site the value is for; None for the organisation."""
+    row: int = 0
+    """Row number in the sheet as a spreadsheet shows it (0 when unknown)."""
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[str, Any]) -> KpiValue:
+        """From a dict with keys kpi, period, value and optional unit, site, row."""
+        return cls(
+            str(row["kpi"]),
+            str(row["period"]),
+            float(row["value"]),
+            row.get("unit") or None,
+            row.get("site") or None,
+            int(row.get("row") or 0),
+        )
 
 
 @attrs.frozen

@@ -60,3 +60,26 @@ class ResponseSet:
     def reconciles(self) -> bool:
         """Whether accepted + rejected = rows read."""
         return self.n + len(self.rejected) == self.rows_read
+
+    def subset(self, keep: np.ndarray, excluded_reason: str | None = None) -> ResponseSet:
+        """The respondents where ``keep`` (a boolean mask) is true.
+
+        Rows dropped here were read and accepted but belong to another slice (such as
+        another wave); they are not rejections, so ``rows_read`` shrinks with them and
+        the set still reconciles.
+        """
+        import numpy as np
+
+        idx = np.flatnonzero(keep)
+        pick = lambda seq: tuple(seq[i] for i in idx)  # noqa: E731
+        note = () if excluded_reason is None else (f"{self.n - len(idx)} respondent(s) left out: {excluded_reason}.",)
+        return attrs.evolve(
+            self,
+            respondent_ids=pick(self.respondent_ids),
+            values=self.values[idx],
+            attributes={k: pick(v) for k, v in self.attributes.items()},
+            comments={k: pick(v) for k, v in self.comments.items()},
+            rows=pick(self.rows) if self.rows else (),
+            rows_read=self.rows_read - (self.n - len(idx)),
+            warnings=self.warnings + note,
+        )

@@ -8,41 +8,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from implassess.contracts import KpiValue
 from implassess.errors import InputError
 from implassess.scoring.groups import GroupResult, UnitStats
 
 if TYPE_CHECKING:
     from implassess.model import Instrument, Kpi
-
-
-@attrs.frozen
-class KpiValue:
-    """One row of a KPI sheet."""
-
-    kpi: str
-    """KPI id as declared in the instrument."""
-    period: str
-    """Period, sortable as text (ISO 8601: ``2026-03``, ``2026-Q1``)."""
-    value: float
-    """Measured value in the KPI's unit."""
-    unit: str | None = None
-    """Unit as written in the sheet; must match the declared unit when given."""
-    site: str | None = None
-    """Site the value is for; None for the organisation."""
-    row: int = 0
-    """Row in the sheet (0 when unknown)."""
-
-    @classmethod
-    def from_mapping(cls, row: Mapping[str, Any]) -> KpiValue:
-        """From a dict with keys kpi, period, value and optional unit, site, row."""
-        return cls(
-            str(row["kpi"]),
-            str(row["period"]),
-            float(row["value"]),
-            row.get("unit") or None,
-            row.get("site") or None,
-            int(row.get("row") or 0),
-        )
 
 
 @attrs.frozen

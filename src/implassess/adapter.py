@@ -1,0 +1,280 @@
+"""From scoring profiles to the report's view-model.
+
+The adapter copies numbers from the profiles unchanged (the renderer rounds only at
+display), so the PDF, the profile JSON and the CSVs show the same values. It adds the
+words the instruments hold: level names and descriptors, item text, recommended
+actions. Suppressed groups reach the heatmap only as ``None`` (drawn "suppressed").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from implassess.model import Instrument
+from implassess.report.model import (
+    ActionView,
+    AppendixView,
+    DimensionView,
+    FacetScore,
+    HeatmapView,
+    ItemDistribution,
+    KpiView,
+    LevelBand,
+    Overall,
+    PlanItem,
+    ReliabilityRow,
+    ReportMeta,
+    ReportModel,
+)
+from implassess.scoring.groups import UnitStats
+from implassess.scoring.pipeline import ScoringResult
+
+_PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@attrs.frozen
+class ScoredInstrument:
+    """One instrument's result as the adapter needs it."""
+
+    instrument: Instrument
+    """The instrument."""
+    result: ScoringResult
+    """Its scoring result (profile and respondent scores)."""
+    weight: float = 1.0
+    """Weight in the battery's overall score."""
+    form: str | None = None
+    """Form fielded (for item text)."""
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+
+
+def battery_overall(scored: Sequence[ScoredInstrument]) -> float | None:
+    """Weighted mean of the instruments' overall scores (instruments without one are left out)."""
+    pairs = [
+        (s.weight, s.result.profile.organisation.overall.score_0_100)
+        for s in scored
+        if s.result.profile.organisation.overall is not None
+        and _num(s.result.profile.organisation.overall.score_0_100) is not None
+    ]
+    if not pairs:
+        return None
+    return sum(w * v for w, v in pairs) / sum(w for w, _ in pairs)
+
+
+def _dimension_view(
+    s: ScoredInstrument, unit: UnitStats, variables: dict[str, str], dim_id: str
+) -> DimensionView:
+    inst = s.instrument
+    org = s.result.profile.organisation
+    dim = inst.dimension(unit.id)
+    level_text = next((lt for lt in dim.levels if lt.level == unit.level), None)
+    actions = tuple(
+        ActionView(a.title, a.description, a.horizon)
+        for a in (inst.action(aid) for aid in (level_text.actions if level_text else ()))
+        if a is not None
+    )
+    facets = tuple(
+        FacetScore(next(f.name for f in dim.facets if f.id == fu.id), _num(fu.score_0_100))
+        for fu in org.facets
+        if fu.dimension == dim.id and not fu.suppressed
+    )
+    items = []
+    by_id = {it.id: it for it in org.items}
+    for item in inst.items_in(dim.id):
+        stats = by_id.get(item.id)
+        if stats is None or stats.suppressed:
+            continue
+        scale = inst.scale_for(item)
+        counts = {oc.label: oc.count for oc in stats.distribution}
+        items.append(
+            ItemDistribution(
+                text=inst.render_text(item, s.form, variables),
+                option_labels=tuple(o.label for o in scale.options),
+                counts=tuple(counts.get(o.label, 0) for o in scale.options),
+                non_substantive=tuple(o.non_substantive for o in scale.options),
+                reverse=item.reverse,
+            )
+        )
+    return DimensionView(
+        id=dim_id,
+        name=dim.name,
+        group=inst.title,
+        n=unit.n or 0,
+        mean=_num(unit.mean),
+        sd=_num(unit.sd),
+        ci_low=_num(unit.score_ci_low),
+        ci_high=_num(unit.score_ci_high),
+        score_0_100=_num(unit.score_0_100),
+        level=unit.level,
+        level_name=unit.level_name or "",
+        descriptor=level_text.descriptor if level_text else "",
+        alpha=_num(unit.alpha),
+        rwg_j=_num(unit.rwg_j),
+        flags=unit.flags,
+        target=_num(unit.target),
+        benchmark=None,
+        facets=facets,
+        items=tuple(items),
+        actions=actions,
+    )
+
+
+def _heatmap(scored: Sequence[ScoredInstrument], by: str) -> HeatmapView | None:
+    """Groups of one breakdown × item-scored dimensions; ``None`` marks a suppressed cell."""
+    columns: list[tuple[str, str, str]] = []  # (instrument id, dimension id, name)
+    groups: dict[str, dict[tuple[str, str], float | None]] = {}
+    for s in scored:
+        breakdown = next((b for b in s.result.profile.breakdowns if b.by == (by,)), None)
+        if breakdown is None:
+            continue
+        dims = [u.id for u in s.result.profile.organisation.dimensions if u.source == "items"]
+        columns += [(s.instrument.id, d, s.instrument.dimension(d).name) for d in dims]
+        for g in breakdown.groups:
+            row = groups.setdefault(g.key.get(by, g.label), {})
+            units = {u.id: u for u in g.dimensions}
+            for d in dims:
+                unit = units.get(d)
+                if g.suppressed or (unit is not None and unit.suppressed):
+                    row[(s.instrument.id, d)] = None
+                else:
+                    score = _num(unit.score_0_100) if unit is not None else None
+                    row[(s.instrument.id, d)] = math.nan if score is None else score
+    if not groups or not columns:
+        return None
+    labels = sorted(groups)
+    return HeatmapView(
+        row_label=by.replace("_", " ").capitalize(),
+        rows=tuple(labels),
+        columns=tuple(name for _, _, name in columns),
+        cells=tuple(tuple(groups[r].get((i, d), math.nan) for i, d, _ in columns) for r in labels),
+    )
+
+
+def _plan(scored: Sequence[ScoredInstrument]) -> tuple[PlanItem, ...]:
+    entries: list[tuple[Any, ...]] = []
+    for order, s in enumerate(scored):
+        inst = s.instrument
+        names = {d.id: d.name for d in inst.dimensions}
+        names.update({f.id: f.name for d in inst.dimensions for f in d.facets})
+        names.update({k.id: k.name for k in inst.kpis})
+        units = {k.id: k.unit for k in inst.kpis}
+        for a in s.result.profile.actions:
+            gap = a.gap if a.gap is not None else -math.inf
+            entries.append((_PRIORITY_ORDER.get(a.priority, 3), -gap, order, a.rank, a, names, units))
+    entries.sort(key=lambda e: e[:4])
+    plan = []
+    for rank, (_, _, _, _, a, names, units) in enumerate(entries, start=1):
+        threshold = f"{a.threshold:g}" if isinstance(a.threshold, float) else str(a.threshold)
+        plan.append(
+            PlanItem(
+                rank=rank,
+                priority=a.priority,
+                title=a.title,
+                description=a.description,
+                trigger=f"{a.statistic} {a.op} {threshold}",
+                rationale=a.rationale,
+                target_label=names.get(a.target, a.target),
+                observed=a.observed,
+                horizon=a.horizon,
+                statistic=a.statistic,
+                unit=units.get(a.target, "") if a.statistic == "value" else "",
+            )
+        )
+    return tuple(plan)
+
+
+def _kpis(scored: Sequence[ScoredInstrument]) -> tuple[KpiView, ...]:
+    views = []
+    for s in scored:
+        declared = {k.id: k for k in s.instrument.kpis}
+        for k in s.result.profile.kpis:
+            deadline = declared[k.id].deadline if k.id in declared else None
+            views.append(
+                KpiView(
+                    name=k.name,
+                    unit=k.unit,
+                    value=_num(k.value),
+                    target=k.target,
+                    level=k.level,
+                    rag=k.rag,
+                    trend=k.history,
+                    direction=k.direction,
+                    deadline=dt.date.fromisoformat(deadline) if deadline else None,
+                )
+            )
+    return tuple(views)
+
+
+def build_report_model(
+    scored: Sequence[ScoredInstrument],
+    meta: ReportMeta,
+    *,
+    heatmap_by: str | None = None,
+    variables: dict[str, str] | None = None,
+    rejection_reasons: Sequence[tuple[str, int]] = (),
+    rows: tuple[int, int, int] | None = None,
+    min_group_size: int = 5,
+    notes: Sequence[str] = (),
+) -> ReportModel:
+    """The report view-model of one or more scored instruments (a battery)."""
+    variables = variables or {}
+    first = scored[0].instrument
+    levels = tuple(LevelBand(lv.level, lv.name, lv.min, lv.max) for lv in first.maturity.levels)
+    dims: list[DimensionView] = []
+    seen: set[str] = set()
+    for s in scored:
+        for unit in s.result.profile.organisation.dimensions:
+            if unit.suppressed or unit.source != "items":
+                continue
+            vid = unit.id if unit.id not in seen else f"{s.instrument.id}.{unit.id}"
+            seen.add(vid)
+            dims.append(_dimension_view(s, unit, variables, vid))
+    score = battery_overall(scored)
+    level = first.maturity.level_for(score) if score is not None else None
+    band = first.maturity.by_number(level) if level is not None else None
+    scored_dims = [d for d in dims if d.score_0_100 is not None]
+    ranked = sorted(scored_dims, key=lambda d: (-(d.score_0_100 or 0), d.id))
+    strengths = tuple(d.id for d in ranked[:3])
+    gaps = tuple(d.id for d in sorted(scored_dims, key=lambda d: (d.score_0_100 or 0, d.id))[:3])
+    reliability = tuple(ReliabilityRow(d.name, d.alpha, d.rwg_j, d.n) for d in dims)
+    data = scored[0].result.profile.data
+    read, accepted, rejected = rows if rows is not None else (data.rows_read, data.accepted, data.rejected)
+    share = first.scoring.min_answered
+    appendix = AppendixView(
+        rows_read=read,
+        accepted=accepted,
+        rejected=rejected,
+        rejection_reasons=tuple(rejection_reasons),
+        min_group_size=min_group_size,
+        missing_data_rule=(
+            f"A dimension is scored for a respondent only when at least {share:.0%} of its items are answered; "
+            "\"Don't know\", \"Not applicable\" and blank answers count as missing, never as a value."
+        ),
+        suppression_rule=(
+            f"Results of a group with fewer than {min_group_size} respondents are suppressed in every output; "
+            "where one suppressed group could be worked out from the total and the other groups, the next "
+            "smallest group is suppressed too."
+        ),
+        instruments=tuple((s.instrument.id, s.instrument.version, s.instrument.title) for s in scored),
+        reliability=reliability,
+        notes=tuple(notes),
+    )
+    return ReportModel(
+        meta=meta,
+        overall=Overall(score, level, band.name if band else "", band.descriptor if band else ""),
+        levels=levels,
+        dimensions=tuple(dims),
+        strengths=strengths,
+        gaps=gaps,
+        heatmap=_heatmap(scored, heatmap_by) if heatmap_by else None,
+        kpis=_kpis(scored),
+        action_plan=_plan(scored),
+        appendix=appendix,
+    )

@@ -1,0 +1,71 @@
+"""``implassess run`` and ``implassess demo``: the main job."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+
+from implassess.run import RunSummary
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _print_summary(summary: RunSummary) -> None:
+    other = f"; other wave: {summary.other_wave}" if summary.other_wave else ""
+    click.echo(
+        f"Rows read: {summary.rows_read}; scored: {summary.scored}; rejected: {summary.rejected} "
+        f"(reasons in rejected-rows.csv){other}."
+    )
+    for inst, n in summary.instruments:
+        click.echo(f"  {inst}: {n} respondents")
+    for w in summary.warnings:
+        click.echo(f"Note: {w}", err=True)
+    pdf = summary.outputs.get("report.pdf")
+    if pdf is not None:
+        click.echo(f"Report: {pdf} ({summary.pages} pages)")
+    click.echo(f"All outputs ({len(summary.outputs)} files, listed in manifest.json): {summary.out_dir}")
+
+
+@click.command("run", context_settings=CONTEXT)
+@click.argument("assessment_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: [outputs] dir of the assessment).")
+@click.option("--reproducible", is_flag=True, default=None, help="Byte-identical outputs (fixed dates).")
+def run(assessment_file: Path, out_dir: Path | None, reproducible: bool | None) -> None:
+    """Read, score and render everything an assessment file asks for: the PDF report,
+    profile JSON, CSVs, manifest and rejected rows.
+
+    Example: implassess run engagements/northbridge/assessment.toml
+    """
+    from implassess.assessment import load_assessment
+    from implassess.run import run_assessment
+
+    summary = run_assessment(load_assessment(assessment_file), out_dir=out_dir, reproducible=reproducible)
+    _print_summary(summary)
+
+
+@click.command("demo", context_settings=CONTEXT)
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"), show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the sample data.")
+@click.option("--reproducible", is_flag=True, help="Byte-identical outputs.")
+def demo(out_dir: Path, seed: int, reproducible: bool) -> None:
+    """Generate the sample health system and run the bundled assessment on it.
+
+    Example: implassess demo --out-dir demo-output
+    """
+    from implassess import plugins
+    from implassess.assessment import load_assessment
+    from implassess.resources import data_dir
+    from implassess.run import run_assessment
+    from implassess.sample import generate, write_sample
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = generate(plugins.get_batteries()["implementation-leadership-diagnostic"], seed=seed)
+    write_sample(data, out_dir / "data", ("generic", "qualtrics"))
+    for name in ("assessment.toml", "targets.toml"):
+        shutil.copyfile(data_dir("templates") / "demo" / name, out_dir / name)
+    click.echo(f"Sample data (seed {seed}) written to {out_dir / 'data'}; assessment: {out_dir / 'assessment.toml'}")
+    summary = run_assessment(load_assessment(out_dir / "assessment.toml"), reproducible=reproducible or None)
+    _print_summary(summary)

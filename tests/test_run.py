@@ -1,0 +1,170 @@
+"""The main job end to end: `implassess demo` and `implassess run` on the sample data.
+
+The PDF, the profile JSON and the CSVs must show the same numbers; every row read is
+scored, rejected with a reason or left out as another wave; no suppressed group's
+statistics reach any output; reproducible runs are byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from implassess.cli import cli
+from implassess.report.fmt import fmt_r, fmt_score
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(cli, ["demo", "--out-dir", str(out), "--reproducible"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def pdf_text(demo: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(demo / "report.pdf").pages)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_rows_reconcile_and_rejections_have_reasons(demo: Path) -> None:
+    manifest = json.loads((demo / "manifest.json").read_text())
+    rows = manifest["rows"]
+    assert rows["read"] == rows["scored"] + rows["rejected"] + rows["other_wave"]
+    with (demo / "data" / "org-survey.csv").open(newline="", encoding="utf-8") as f:
+        assert rows["read"] == sum(1 for _ in csv.reader(f)) - 1
+    with (demo / "rejected-rows.csv").open(newline="", encoding="utf-8") as f:
+        rejected = [r for r in csv.DictReader(f) if r["file"] == "org-survey.csv"]
+    assert len(rejected) == rows["rejected"] >= 5
+    assert all(r["reasons"] for r in rejected)
+    assert any("found '7', which is outside scale 'agree5'" in r["reasons"] for r in rejected)
+    assert sum("again in wave" in r["reasons"] for r in rejected) == 3
+
+
+def test_manifest_hashes_every_output(demo: Path) -> None:
+    manifest = json.loads((demo / "manifest.json").read_text())
+    assert "report.pdf" in manifest["outputs"]
+    for entry in manifest["outputs"].values():
+        assert hashlib.sha256((demo / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    # Personal columns are dropped and named, never carried into outputs.
+    survey = next(v for k, v in manifest["inputs"].items() if k.endswith("org-survey.csv"))
+    assert "email" in survey["instruments"]["clarity-gaps"]["personal_columns_dropped"]
+    for path in demo.rglob("*"):
+        if path.is_file() and path.suffix in {".json", ".csv"} and "data" not in path.parts:
+            assert "@" not in path.read_text(encoding="utf-8"), path
+
+
+def test_every_section_appears(pdf_text: str) -> None:
+    for heading in (
+        "Contents",
+        "Executive summary",
+        "Maturity profile",
+        "Dimension results",
+        "Results by group",
+        "KPI scorecard",
+        "Action plan",
+        "Methodology and data quality",
+    ):
+        assert heading in pdf_text, heading
+
+
+def test_pdf_numbers_match_the_profile_json(demo: Path, pdf_text: str) -> None:
+    text = _norm(pdf_text)
+    checked = 0
+    for inst in ("clarity-gaps", "contextual-intelligence", "implementation-readiness"):
+        profile = json.loads((demo / inst / "profile.json").read_text())
+        for dim in profile["organisation"]["dimensions"]:
+            if dim.get("source") == "kpis" or dim.get("suppressed"):
+                continue
+            name = next(u["name"] for u in profile["instrument"]["units"] if u["id"] == dim["id"])
+            assert f"{name} scores {fmt_score(dim['score_0_100'])} of 100" in text, name
+            assert fmt_r(dim["alpha"]) in text and fmt_r(dim["rwg_j"]) in text
+            checked += 1
+    assert checked >= 10
+
+
+def test_groups_csv_matches_profile_json(demo: Path) -> None:
+    profile = json.loads((demo / "clarity-gaps" / "profile.json").read_text())
+    with (demo / "clarity-gaps" / "groups.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    org = {d["id"]: d for d in profile["organisation"]["dimensions"]}
+    org_rows = [r for r in rows if r["group"] == "organisation" and r["unit"] in org]
+    assert org_rows
+    for r in org_rows:
+        assert float(r["score_0_100"]) == org[r["unit"]]["score_0_100"]
+
+
+def test_suppressed_groups_reach_no_output(demo: Path, pdf_text: str) -> None:
+    profile = json.loads((demo / "clarity-gaps" / "profile.json").read_text())
+    suppressed = [
+        g["key"] for b in profile["breakdowns"] for g in b["groups"] if g.get("suppressed")
+    ]
+    assert {"site": "Harbourside Hospice"} in suppressed
+    for b in profile["breakdowns"]:
+        for g in b["groups"]:
+            if g.get("suppressed"):
+                assert set(g) <= {"key", "label", "suppressed"}, g
+    with (demo / "clarity-gaps" / "groups.csv").open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if "Harbourside Hospice" in row["group"]:
+                assert all(not row[c] for c in ("n", "mean", "score_0_100") if c in row), row
+    # In the PDF the small site appears only in the heatmap, marked suppressed.
+    lines = [ln for ln in pdf_text.splitlines() if "Harbourside" in ln]
+    assert lines and all(not re.search(r"\d", ln.replace("Harbourside Hospice", "")) for ln in lines)
+
+
+def test_reproducible_runs_are_byte_identical(demo: Path, tmp_path: Path) -> None:
+    shutil.copytree(demo / "data", tmp_path / "data")
+    for name in ("assessment.toml", "targets.toml"):
+        shutil.copy(demo / name, tmp_path / name)
+    result = CliRunner().invoke(cli, ["run", str(tmp_path / "assessment.toml"), "--reproducible"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for rel in ("report.pdf", "clarity-gaps/profile.json", "clarity-gaps/groups.csv", "manifest.json"):
+        if rel == "manifest.json":
+            a = json.loads((demo / rel).read_text())["outputs"]
+            b = json.loads((tmp_path / rel).read_text())["outputs"]
+            assert {k: v["sha256"] for k, v in a.items()} == {k: v["sha256"] for k, v in b.items()}
+        else:
+            assert (demo / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
+
+
+def test_hostile_client_text_renders_literally(demo: Path, tmp_path: Path) -> None:
+    shutil.copytree(demo / "data", tmp_path / "data")
+    shutil.copy(demo / "targets.toml", tmp_path / "targets.toml")
+    text = (demo / "assessment.toml").read_text()
+    text = text.replace('name = "Northbridge Health"', "name = \"<b>Acme</b> & Sons </para><font size=80>\"")
+    (tmp_path / "assessment.toml").write_text(text)
+    result = CliRunner().invoke(cli, ["run", str(tmp_path / "assessment.toml")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    first = PdfReader(tmp_path / "report.pdf").pages[0].extract_text()
+    assert "<b>Acme</b> & Sons </para><font size=80>" in first
+
+
+def test_assessment_errors_name_the_key_and_file(tmp_path: Path) -> None:
+    bad = tmp_path / "assessment.toml"
+    bad.write_text(
+        'battery = "implementation-leadership-diagnostic"\n'
+        "colour = 3\n"
+        '[client]\nname = "X"\n'
+        '[[responses]]\npath = "missing.csv"\n'
+        "[scoring]\nmin-group-size = 0\n"
+    )
+    result = CliRunner().invoke(cli, ["run", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}: colour: error: Unknown key 'colour'" in result.output
+    assert f"{bad}: responses[0].path: error: File 'missing.csv' does not exist" in result.output
+    assert "Traceback" not in result.output
