@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from implassess.errors import InputError
 from implassess.instrument_format import load_file
 from implassess.model import Option, Scale, Scoring
-from implassess.scoring._fallback import make_response_set
+from implassess.responses import from_values as make_response_set
 from implassess.scoring.engine import level_for, levels_for, score_respondents
 
 FIXTURE = Path(__file__).parent / "fixtures" / "instruments" / "minimal.toml"

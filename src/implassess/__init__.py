@@ -16,4 +16,25 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "hookimpl"]
+_API = (
+    "list_instruments",
+    "load_instrument",
+    "load_battery",
+    "read_responses",
+    "read_kpis",
+    "score",
+    "render_report",
+    "run",
+    "sample",
+)
+
+__all__ = ["__version__", "hookimpl", *_API]
+
+
+def __getattr__(name: str) -> object:
+    # The API imports numpy and reportlab on use, so `import implassess` stays cheap.
+    if name in _API:
+        from implassess import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'implassess' has no attribute {name!r}")

@@ -26,23 +26,17 @@ def _file_info(path: Path) -> dict[str, str]:
     return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
-def _read_responses(path: Path, instrument: Any, fmt: str | None, form: str | None, mapping: Path | None) -> Any:
-    try:
-        from implassess.ingest import read_responses
-    except ImportError:  # FALLBACK until implassess.ingest exists: a generic numeric CSV only
-        from implassess.scoring._fallback import read_generic_csv
+def _read_responses(
+    path: Path, instrument: Any, fmt: str | None, form: str | None, mapping: Path | None, duplicates: str | None
+) -> Any:
+    from implassess.ingest import read_responses
 
-        return read_generic_csv(path, instrument)
-    return read_responses(path, instrument, form=form, format=fmt, mapping=mapping)
+    return read_responses(path, instrument, form=form, format=fmt, mapping=mapping, duplicates=duplicates)
 
 
 def _read_kpis(path: Path, instrument: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    try:
-        from implassess.ingest import read_kpis
-    except ImportError:  # FALLBACK until implassess.ingest exists
-        from implassess.scoring._fallback import read_kpi_csv
+    from implassess.ingest import read_kpis
 
-        return read_kpi_csv(path), {**_file_info(path), "rejected": 0}
     sheet = read_kpis(path, instrument)
     return sheet.records(), {
         **_file_info(path),
@@ -103,6 +97,12 @@ def _fmt(v: float | None, digits: int = 1) -> str:
 @click.option("--form", default=None, help="Instrument form the responses were given on.")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Column mapping file.")
 @click.option(
+    "--duplicates",
+    type=click.Choice(["reject", "latest"]),
+    default=None,
+    help="Repeated respondent ids: keep the first and reject the rest (default), or keep the latest.",
+)
+@click.option(
     "--confidence",
     type=click.FloatRange(0.5, 0.999),
     default=0.95,
@@ -139,6 +139,7 @@ def score(
     fmt: str | None,
     form: str | None,
     mapping: Path | None,
+    duplicates: str | None,
     confidence: float,
     rwg_null: str,
     icc_k: str,
@@ -166,7 +167,7 @@ def score(
         rwg_null=rwg_null,
         icc_k=icc_k,
     )  # type: ignore[arg-type]
-    rs = _read_responses(responses, instrument, fmt, form, mapping)
+    rs = _read_responses(responses, instrument, fmt, form, mapping, duplicates)
     inputs: dict[str, dict[str, Any]] = {}
     kpi_values: list[dict[str, Any]] = []
     if kpis_path is not None:

@@ -7,6 +7,7 @@ is either a respondent here or a :class:`~implassess.contracts.RejectedRow`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -83,3 +84,34 @@ class ResponseSet:
             rows_read=self.rows_read - (self.n - len(idx)),
             warnings=self.warnings + note,
         )
+
+
+def from_values(
+    instrument: Instrument,
+    values: Sequence[Sequence[float | None]] | np.ndarray,
+    ids: Sequence[str] | None = None,
+    attributes: dict[str, Sequence[str | None]] | None = None,
+    source: str = "",
+) -> ResponseSet:
+    """A :class:`ResponseSet` from a respondents × items table of raw answers (None or NaN = missing),
+    for data that is already in memory (a notebook, a test, a conformance case)."""
+    import math
+
+    import numpy as np
+
+    if isinstance(values, np.ndarray):
+        arr = values.astype(np.float64, copy=False)
+    else:
+        arr = np.array([[math.nan if v is None else float(v) for v in row] for row in values], dtype=np.float64)
+    if arr.ndim != 2:
+        arr = arr.reshape(0, len(instrument.items))
+    n = arr.shape[0]
+    return ResponseSet(
+        instrument=instrument,
+        respondent_ids=tuple(ids) if ids is not None else tuple(f"r{i + 1}" for i in range(n)),
+        values=arr,
+        attributes={k: tuple(v) for k, v in (attributes or {}).items()},
+        rows=tuple(range(2, n + 2)),
+        rows_read=n,
+        source=source,
+    )
