@@ -17,28 +17,6 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with the built wheel and the example plugin installed."""
-    root = tmp_path_factory.mktemp("wheel")
-    dist = root / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(REPO)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = dist.glob("implassess-*.whl")
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel),
-         str(REPO / "plugins" / "implassess-example")],
-        check=True,
-        capture_output=True,
-    )
-    return venv
-
-
 def _run(venv: Path, *args: str, cwd: Path) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("IMPLASSESS_LOAD_PLUGINS", "PYTHONPATH")}
     out = subprocess.run(
@@ -55,7 +33,7 @@ def _builtin_ids() -> set[str]:
 def test_wheel_lists_builtin_and_plugin_instruments_outside_the_repo(installed: Path, tmp_path: Path) -> None:
     rows = json.loads(_run(installed, "instruments", "list", "--json", cwd=tmp_path))
     ids = {r["id"] for r in rows}
-    assert ids == _builtin_ids() | {"huddle-pulse"}
+    assert ids == _builtin_ids() | {"huddle-pulse", "implementation-practices"}
     (pulse,) = [r for r in rows if r["id"] == "huddle-pulse"]
     assert pulse["plugin"] == "example" and pulse["items"] == 6
 
@@ -71,14 +49,26 @@ def test_wheel_carries_templates_and_instruments(installed: Path, tmp_path: Path
 
 def test_example_plugin_appears_in_plugins_and_adds_its_command(installed: Path, tmp_path: Path) -> None:
     data = json.loads(_run(installed, "plugins", cwd=tmp_path))
-    assert data == [
-        {
-            "name": "example",
-            "version": "0.1.0",
-            "hooks": ["register_commands", "register_instruments"],
-            "distribution": "implassess-example",
-        }
-    ]
+    assert data[0] == {
+        "name": "example",
+        "version": "0.1.0",
+        "hooks": ["register_commands", "register_instruments"],
+        "distribution": "implassess-example",
+    }
     card = _run(installed, "huddle-card", "--intervention", "the discharge checklist", cwd=tmp_path)
     assert card.splitlines()[0] == "Team huddle pulse"
     assert "1. This week I used the discharge checklist on every shift I worked." in card
+
+
+def test_practice_checklist_plugin_scores_by_gating_through_its_entry_point(installed: Path, tmp_path: Path) -> None:
+    data = {p["name"]: p for p in json.loads(_run(installed, "plugins", cwd=tmp_path))}
+    assert data["practice-checklist"]["hooks"] == ["register_instruments", "register_scoring_rules"]
+    report = json.loads(_run(installed, "instruments", "verify", "implementation-practices", "--json", cwd=tmp_path))
+    (entry,) = report
+    assert len(entry["cases"]) >= 5 and all(c["passed"] for c in entry["cases"])
+
+
+def test_builtin_instruments_verify_from_the_wheel(installed: Path, tmp_path: Path) -> None:
+    report = json.loads(_run(installed, "instruments", "verify", "--all", "--json", cwd=tmp_path))
+    assert {e["instrument"] for e in report} >= _builtin_ids() - {"implementation-leadership-diagnostic", "implementation-leadership-360"}
+    assert all(c["passed"] for e in report for c in e["cases"])

@@ -94,6 +94,8 @@ class InstrumentInfo:
     """Maturity levels."""
     units: tuple[UnitInfo, ...]
     """Dimensions then facets."""
+    scoring_rule: str | None = None
+    """Python scoring rule (from a plugin) that computed the dimension scores; None for the built-in mean."""
 
 
 @attrs.frozen
@@ -173,7 +175,9 @@ def instrument_info(scores: RespondentScores) -> InstrumentInfo:
         )
         for u in scores.units
     )
-    return InstrumentInfo(inst.id, inst.version, inst.title, inst.maturity.rule, inst.scoring.method, levels, units)
+    return InstrumentInfo(
+        inst.id, inst.version, inst.title, inst.maturity.rule, inst.scoring.method, levels, units, inst.scoring.rule
+    )
 
 
 def clean(value: Any) -> Any:
