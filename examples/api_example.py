@@ -10,7 +10,7 @@ from pathlib import Path
 import implassess as ia
 
 out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp())
-ia.sample(out / "data", seed=11)
+ia.make_sample(out / "data", seed=11)
 
 clarity = ia.load_instrument("clarity-gaps")
 responses = ia.read_responses(out / "data" / "org-survey.csv", clarity, duplicates="latest")

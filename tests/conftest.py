@@ -59,6 +59,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel),
             str(REPO / "plugins" / "implassess-example"),
             str(REPO / "plugins" / "implassess-practice-checklist"),
+            str(REPO / "plugins" / "implassess-brand-northstar"),
         ],
         check=True,
         capture_output=True,

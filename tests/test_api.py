@@ -24,7 +24,7 @@ def test_import_is_cheap() -> None:
 
 
 def test_api_and_cli_give_the_same_numbers(tmp_path: Path) -> None:
-    ia.sample(tmp_path / "data", seed=3)
+    ia.make_sample(tmp_path / "data", seed=3)
     survey = tmp_path / "data" / "org-survey.csv"
     result = ia.score(ia.read_responses(survey, "clarity-gaps", duplicates="latest"), by=["site"], reproducible=True)
     cli_out = CliRunner().invoke(
@@ -57,3 +57,14 @@ def test_example_script_runs(tmp_path: Path) -> None:
     assert re.search(r"^\d+ respondents accepted, \d+ rows rejected of \d+ read$", out, re.M)
     assert re.search(r"^outcome-clarity\s+score\s+\d+\.\d\s+level [1-5]", out, re.M)
     assert (tmp_path / "clarity-report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_api_names_are_not_shadowed_by_submodules() -> None:
+    import importlib
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(ia.__path__)}
+    assert not modules & set(ia._API)
+    for name in ia._API:
+        importlib.import_module("implassess.sample")
+        assert callable(getattr(ia, name)), name

@@ -48,8 +48,8 @@ def test_wheel_carries_templates_and_instruments(installed: Path, tmp_path: Path
 
 
 def test_example_plugin_appears_in_plugins_and_adds_its_command(installed: Path, tmp_path: Path) -> None:
-    data = json.loads(_run(installed, "plugins", cwd=tmp_path))
-    assert data[0] == {
+    data = {p["name"]: p for p in json.loads(_run(installed, "plugins", cwd=tmp_path))}
+    assert data["example"] == {
         "name": "example",
         "version": "0.1.0",
         "hooks": ["register_commands", "register_instruments"],
@@ -72,3 +72,21 @@ def test_builtin_instruments_verify_from_the_wheel(installed: Path, tmp_path: Pa
     report = json.loads(_run(installed, "instruments", "verify", "--all", "--json", cwd=tmp_path))
     assert {e["instrument"] for e in report} >= _builtin_ids() - {"implementation-leadership-diagnostic", "implementation-leadership-360"}
     assert all(c["passed"] for e in report for c in e["cases"])
+
+
+def test_brand_pack_themes_the_demo_through_its_entry_point(installed: Path, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    themes = _run(installed, "themes", "list", cwd=tmp_path)
+    assert "northstar" in themes
+    _run(installed, "demo", "--out-dir", str(tmp_path / "demo"), "--theme", "northstar", cwd=tmp_path)
+    reader = PdfReader(tmp_path / "demo" / "report.pdf")
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "About Northstar Advisory" in text
+    fonts = {
+        str(f["/BaseFont"])
+        for page in reader.pages[:3]
+        for f in page["/Resources"]["/Font"].values()
+    }
+    assert any("SourceSans" in f for f in fonts), fonts
+    assert round(float(reader.pages[0].mediabox.width)) == 612  # Letter

@@ -24,8 +24,8 @@ _API = (
     "read_kpis",
     "score",
     "render_report",
-    "run",
-    "sample",
+    "run_assessment",
+    "make_sample",
 )
 
 __all__ = ["__version__", "hookimpl", *_API]
@@ -33,6 +33,7 @@ __all__ = ["__version__", "hookimpl", *_API]
 
 def __getattr__(name: str) -> object:
     # The API imports numpy and reportlab on use, so `import implassess` stays cheap.
+    # Its names differ from every submodule's (a submodule import would shadow them).
     if name in _API:
         from implassess import api
 

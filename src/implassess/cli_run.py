@@ -33,7 +33,8 @@ def _print_summary(summary: RunSummary) -> None:
 @click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: [outputs] dir of the assessment).")
 @click.option("--reproducible", is_flag=True, default=None, help="Byte-identical outputs (fixed dates).")
-def run(assessment_file: Path, out_dir: Path | None, reproducible: bool | None) -> None:
+@click.option("--theme", default=None, help="Theme name or theme TOML, overriding the assessment's.")
+def run(assessment_file: Path, out_dir: Path | None, reproducible: bool | None, theme: str | None) -> None:
     """Read, score and render everything an assessment file asks for: the PDF report,
     profile JSON, CSVs, manifest and rejected rows.
 
@@ -42,7 +43,9 @@ def run(assessment_file: Path, out_dir: Path | None, reproducible: bool | None) 
     from implassess.assessment import load_assessment
     from implassess.run import run_assessment
 
-    summary = run_assessment(load_assessment(assessment_file), out_dir=out_dir, reproducible=reproducible)
+    summary = run_assessment(
+        load_assessment(assessment_file), out_dir=out_dir, reproducible=reproducible, theme=theme
+    )
     _print_summary(summary)
 
 
@@ -50,7 +53,8 @@ def run(assessment_file: Path, out_dir: Path | None, reproducible: bool | None) 
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"), show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the sample data.")
 @click.option("--reproducible", is_flag=True, help="Byte-identical outputs.")
-def demo(out_dir: Path, seed: int, reproducible: bool) -> None:
+@click.option("--theme", default=None, help="Theme name or theme TOML (default: the bundled assessment's).")
+def demo(out_dir: Path, seed: int, reproducible: bool, theme: str | None) -> None:
     """Generate the sample health system and run the bundled assessment on it.
 
     Example: implassess demo --out-dir demo-output
@@ -67,5 +71,5 @@ def demo(out_dir: Path, seed: int, reproducible: bool) -> None:
     for name in ("assessment.toml", "targets.toml"):
         shutil.copyfile(data_dir("templates") / "demo" / name, out_dir / name)
     click.echo(f"Sample data (seed {seed}) written to {out_dir / 'data'}; assessment: {out_dir / 'assessment.toml'}")
-    summary = run_assessment(load_assessment(out_dir / "assessment.toml"), reproducible=reproducible or None)
+    summary = run_assessment(load_assessment(out_dir / "assessment.toml"), reproducible=reproducible or None, theme=theme)
     _print_summary(summary)

@@ -126,8 +126,19 @@ def _targets_by_instrument(path: Path, members: list[Member]) -> dict[str, tuple
     return out
 
 
-def run_assessment(assessment: Assessment, *, out_dir: Path | None = None, reproducible: bool | None = None) -> RunSummary:
-    """Read, score and render everything the assessment asks for."""
+def run_assessment(
+    assessment: Assessment,
+    *,
+    out_dir: Path | None = None,
+    reproducible: bool | None = None,
+    theme: str | None = None,
+) -> RunSummary:
+    """Read, score and render everything the assessment asks for.
+
+    ``theme`` overrides the assessment's ``[report] theme`` (a name or a theme TOML path).
+    """
+    if theme is not None:
+        assessment = attrs.evolve(assessment, report=attrs.evolve(assessment.report, theme=theme))
     from implassess import ingest
     from implassess.responses import ResponseSet
     from implassess.scoring import ScoreSettings, score

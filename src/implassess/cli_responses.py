@@ -1,0 +1,345 @@
+"""CLI commands for reading responses and exporting instruments.
+
+``responses`` (a group: ``check``, ``kpis``), ``readers`` and ``instruments_export`` are
+attached to the main CLI by :mod:`implassess.cli`, which also turns errors into exit codes:
+an unreadable file exits 1. ``responses check`` exits 0 when the file reads, even with
+rejected rows (they are findings to fix, printed and written with ``--rejected-out``);
+``--strict`` makes any rejected row exit 1 for pipelines.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from implassess.errors import ImplassessError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _variables(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"found {pair!r}; expected NAME=VALUE.", param_hint="--var")
+        out[name.strip()] = value
+    return out
+
+
+def _instrument(ref: str) -> Any:
+    from implassess import plugins
+
+    return plugins.get_instrument(ref)
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    try:
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as exc:
+        raise ImplassessError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+
+
+@click.group("responses", context_settings=CONTEXT)
+def responses() -> None:
+    """Check survey exports and KPI sheets before scoring them.
+
+    Example: implassess responses check export.csv --instrument clarity-gaps
+    """
+
+
+@responses.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-i",
+    "--instrument",
+    "instrument_ref",
+    required=True,
+    metavar="ID|PATH",
+    help="Instrument id or TOML file the responses answer.",
+)
+@click.option("--form", default=None, help="Form the respondents saw (e.g. self, rater).")
+@click.option("--format", "fmt", default=None, metavar="NAME", help="Reader to use instead of detecting one.")
+@click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Mapping file (TOML).")
+@click.option(
+    "--duplicates",
+    type=click.Choice(["reject", "latest"]),
+    default=None,
+    help="Repeated respondent ids: keep the first (reject, default) or the latest submission.",
+)
+@click.option(
+    "--invalid",
+    type=click.Choice(["reject-row", "missing"]),
+    default=None,
+    help="Invalid answers: reject the row (default) or treat the answer as missing.",
+)
+@click.option("--decimal", type=click.Choice([",", "."]), default=None, help="Decimal separator of numbers.")
+@click.option("--delimiter", default=None, help="Delimiter of a text file (default: detected).")
+@click.option("--encoding", default=None, help="Text encoding (default: UTF-8 or UTF-16 by BOM).")
+@click.option("--sheet", default=None, help="Worksheet name or number of a workbook.")
+@click.option(
+    "--dictionary",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="REDCap data dictionary CSV for a REDCap records export.",
+)
+@click.option(
+    "--var",
+    "var_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Value of an item-text variable as the survey showed it.",
+)
+@click.option(
+    "--rejected-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write rejected rows with their reasons to this CSV.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 when any row is rejected.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def responses_check(
+    ctx: click.Context,
+    file: Path,
+    instrument_ref: str,
+    form: str | None,
+    fmt: str | None,
+    mapping: Path | None,
+    duplicates: str | None,
+    invalid: str | None,
+    decimal: str | None,
+    delimiter: str | None,
+    encoding: str | None,
+    sheet: str | None,
+    dictionary: Path | None,
+    var_pairs: tuple[str, ...],
+    rejected_out: Path | None,
+    strict: bool,
+    as_json: bool,
+) -> None:
+    """Read a survey export and report how it maps onto an instrument.
+
+    Prints rows read, accepted and rejected (with the reason for each rejected row),
+    columns not mapped, items missing from the file and personal columns dropped.
+    Exits 0 when the file can be read, 1 when it cannot (or, with --strict, when any
+    row is rejected).
+
+    Example: implassess responses check qualtrics.csv -i minimal --rejected-out rejected.csv
+    """
+    from implassess.ingest import ingest, rejected_csv
+
+    options = {k: v for k, v in {"delimiter": delimiter, "encoding": encoding, "sheet": sheet}.items() if v}
+    if dictionary is not None:
+        options["dictionary"] = str(dictionary)
+    result = ingest(
+        file,
+        _instrument(instrument_ref),
+        form=form,
+        mapping=mapping,
+        format=fmt,
+        duplicates=duplicates,
+        invalid=invalid,
+        decimal=decimal,  # type: ignore[arg-type]
+        variables=_variables(var_pairs) or None,
+        options=options,
+    )
+    rs = result.responses
+    if rejected_out is not None:
+        _write(rejected_out, rejected_csv(result))
+    if as_json:
+        _echo_json(
+            {
+                "source": rs.source,
+                "sha256": rs.sha256,
+                "reader": result.reader,
+                "instrument": rs.instrument.id,
+                "form": rs.form,
+                "rows_read": rs.rows_read,
+                "accepted": rs.n,
+                "rejected": [
+                    {"row": r.row, "respondent": r.respondent, "reasons": list(r.reasons)} for r in rs.rejected
+                ],
+                "columns": [
+                    {"column": m.column, "role": m.role, "target": m.target, "how": m.how} for m in result.columns
+                ],
+                "unmapped_columns": list(result.unmapped),
+                "missing_items": list(result.missing_items),
+                "personal_columns_dropped": list(result.personal),
+                "warnings": list(rs.warnings),
+                "rejected_out": str(rejected_out) if rejected_out else None,
+            }
+        )
+    else:
+        form_text = f", form {rs.form!r}" if rs.form else ""
+        click.echo(
+            f"{rs.source}: read with the {result.reader!r} reader for instrument {rs.instrument.id!r}{form_text}."
+        )
+        click.echo(f"Rows read: {rs.rows_read}; accepted: {rs.n}; rejected: {len(rs.rejected)}.")
+        mapped = sum(1 for m in result.columns if m.role == "item")
+        click.echo(f"Item columns mapped: {mapped} of {len(rs.instrument.items)} items.")
+        if rs.rejected:
+            click.echo("\nRejected rows:")
+            for r in rs.rejected:
+                who = f" ({r.respondent})" if r.respondent else ""
+                for k, reason in enumerate(r.reasons):
+                    lead = f"  Row {r.row}{who}: " if k == 0 else "    "
+                    click.echo(lead + reason)
+        if rs.warnings:
+            click.echo("\nWarnings:")
+            for w in rs.warnings:
+                click.echo("  - " + w.replace("\n", "\n    "))
+        if rejected_out is not None:
+            click.echo(f"\nWrote {len(rs.rejected)} rejected row(s) with reasons to {rejected_out}.")
+    if strict and rs.rejected:
+        ctx.exit(1)
+
+
+@responses.command("kpis")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-i",
+    "--instrument",
+    "instrument_ref",
+    default=None,
+    metavar="ID|PATH",
+    help="Check KPI ids and units against this instrument.",
+)
+@click.option(
+    "--decimal",
+    type=click.Choice([",", "."]),
+    default=None,
+    help="Decimal separator (default: detected from values that can only be read one way).",
+)
+@click.option("--sheet", default=None, help="Worksheet name or number of a workbook.")
+@click.option("--delimiter", default=None, help="Delimiter of a text file (default: detected).")
+@click.option("--encoding", default=None, help="Text encoding (default: UTF-8 or UTF-16 by BOM).")
+@click.option("--json", "as_json", is_flag=True, help="Print values and rejections as JSON.")
+def responses_kpis(
+    file: Path,
+    instrument_ref: str | None,
+    decimal: str | None,
+    sheet: str | None,
+    delimiter: str | None,
+    encoding: str | None,
+    as_json: bool,
+) -> None:
+    """Read a KPI sheet (kpi, period, value, optional unit and site) and report its values.
+
+    Exits 0 when the sheet can be read (rejected rows are printed), 1 when it cannot.
+
+    Example: implassess responses kpis kpis.csv -i clarity-gaps --decimal ,
+    """
+    from implassess.ingest import read_kpis
+
+    options = {k: v for k, v in {"delimiter": delimiter, "encoding": encoding, "sheet": sheet}.items() if v}
+    inst = _instrument(instrument_ref) if instrument_ref else None
+    sheet_ = read_kpis(file, inst, decimal=decimal, options=options)
+    if as_json:
+        _echo_json(
+            {
+                "source": sheet_.source,
+                "sha256": sheet_.sha256,
+                "decimal": sheet_.decimal,
+                "rows_read": sheet_.rows_read,
+                "values": [
+                    {"row": v.row, "kpi": v.kpi, "period": v.period, "value": v.value, "unit": v.unit, "site": v.site}
+                    for v in sheet_.values
+                ],
+                "rejected": [{"row": r.row, "reasons": list(r.reasons)} for r in sheet_.rejected],
+                "warnings": list(sheet_.warnings),
+            }
+        )
+        return
+    click.echo(
+        f"{sheet_.source}: rows read: {sheet_.rows_read}; accepted: {len(sheet_.values)}; "
+        f"rejected: {len(sheet_.rejected)}."
+    )
+    for v in sheet_.values:
+        where = f" [{v.site}]" if v.site else ""
+        click.echo(f"  {v.kpi} {v.period}{where}: {v.value:g}{' ' + v.unit if v.unit else ''}")
+    if sheet_.rejected:
+        click.echo("\nRejected rows:")
+        for r in sheet_.rejected:
+            click.echo(f"  Row {r.row}: " + "\n    ".join(r.reasons))
+    if sheet_.warnings:
+        click.echo("\nWarnings:")
+        for w in sheet_.warnings:
+            click.echo("  - " + w)
+
+
+@click.command("readers", context_settings=CONTEXT)
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def readers_cmd(file: Path | None, as_json: bool) -> None:
+    """List the response readers; with FILE, show how sure each is that it reads FILE.
+
+    Example: implassess readers export.csv
+    """
+    from implassess import plugins
+    from implassess.ingest import sniff_scores
+
+    found = plugins.get_readers()
+    scores = sniff_scores(file) if file is not None else {}
+    names = list(scores) if scores else sorted(found)
+    if as_json:
+        _echo_json(
+            [
+                {"name": n, "description": found[n].description, **({"score": scores[n]} if scores else {})}
+                for n in names
+            ]
+        )
+        return
+    width = max((len(n) for n in names), default=0)
+    for n in names:
+        score = f"{scores[n]:.2f}  " if scores else ""
+        click.echo(f"{n:<{width}}  {score}{found[n].description}")
+
+
+@click.command("export", context_settings=CONTEXT)
+@click.argument("ref", metavar="ID|PATH")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["xlsform", "csv-template", "qualtrics-txt", "redcap"]),
+    help="xlsform (ODK/Kobo workbook), csv-template, qualtrics-txt (Advanced Format), redcap (dictionary).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File to write (default: print; required for xlsform).",
+)
+@click.option("--form", default=None, help="Use the item text of this form (e.g. self).")
+@click.option("--var", "var_pairs", multiple=True, metavar="NAME=VALUE", help="Fill an item-text variable.")
+@click.option("--matrix", is_flag=True, help="qualtrics-txt: one matrix question per dimension.")
+def instruments_export(
+    ref: str, fmt: str, output: Path | None, form: str | None, var_pairs: tuple[str, ...], matrix: bool
+) -> None:
+    """Export an instrument for a survey tool, keeping item ids so responses read back unmapped.
+
+    Example: implassess instruments export minimal --format xlsform -o minimal.xlsx
+    """
+    from implassess.instrument_export import export_instrument
+
+    inst = _instrument(ref)
+    data = export_instrument(inst, fmt, form=form, variables=_variables(var_pairs) or None, matrix=matrix)
+    if output is None:
+        if fmt == "xlsform":
+            raise click.UsageError("The xlsform export is a workbook; give a file with -o, e.g. -o form.xlsx.")
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    _write(output, data)
+    click.echo(f"Wrote the {fmt} export of {inst.id!r} to {output}.", err=True)

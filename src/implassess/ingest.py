@@ -1,0 +1,667 @@
+"""From a survey export to a :class:`~implassess.responses.ResponseSet`, with full accounting.
+
+:func:`read_responses` picks a reader (the highest ``sniff`` score, or ``format=``), maps
+the columns onto the instrument's items (see :mod:`implassess.readers._columns`), turns
+answers into scale values, and rejects rows with reasons. Every data row read is either
+accepted or rejected: ``rows_read == n + len(rejected)``. :func:`read_kpis` does the same
+for KPI sheets, reading decimal commas and thousands separators by locale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gc
+import hashlib
+import io
+from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from implassess import plugins
+from implassess.contracts import RawTable, RejectedRow, ResponseReader
+from implassess.errors import ImplassessError, InputError, NotFoundError
+from implassess.readers._answers import INVALID, AnswerReader, convert_cells, parse_dates
+from implassess.readers._columns import ROLE_COMMENT, ROLE_DATE, ROLE_ID, ROLE_PERSONAL, ColumnMapping, plan_columns
+from implassess.readers._mapping import MappingFile, check_mapping_targets, load_mapping
+from implassess.readers._text import HEAD_BYTES, delimiter_name, ragged_reason
+from implassess.readers.kpi import KpiSheet, KpiValue, type_kpis
+from implassess.responses import ResponseSet
+
+if TYPE_CHECKING:
+    from implassess.model import Instrument
+
+__all__ = [
+    "ColumnMapping",
+    "IngestResult",
+    "KpiSheet",
+    "KpiValue",
+    "MappingFile",
+    "detect_reader",
+    "ingest",
+    "load_mapping",
+    "map_table",
+    "read_kpis",
+    "read_responses",
+    "read_table",
+    "rejected_csv",
+    "sniff_scores",
+]
+
+Duplicates = Literal["reject", "latest"]
+Invalid = Literal["reject-row", "missing"]
+
+
+@attrs.frozen(eq=False)
+class IngestResult:
+    """A :class:`ResponseSet` plus what the check report shows about how it was read."""
+
+    responses: ResponseSet
+    """The accepted responses and the rejected rows."""
+    reader: str
+    """Name of the reader used."""
+    columns: tuple[ColumnMapping, ...]
+    """One entry per column of the file, in file order."""
+    unmapped: tuple[str, ...]
+    """Columns matched to nothing."""
+    missing_items: tuple[str, ...]
+    """Instrument items no column provides."""
+    personal: tuple[str, ...]
+    """Personal columns dropped (headers only)."""
+    raw: RawTable
+    """The reader's table (for writing rejected rows)."""
+
+
+# -- reader choice ------------------------------------------------------------------------
+
+
+def _head(path: Path) -> bytes:
+    source = str(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(HEAD_BYTES)
+    except IsADirectoryError:
+        raise InputError(source, "This is a folder; expected a survey export file.") from None
+    except FileNotFoundError:
+        raise InputError(source, "The file does not exist.") from None
+    except OSError as exc:
+        raise InputError(source, f"Cannot read the file: {exc.strerror or exc}.") from None
+    if not head.strip():
+        raise InputError(source, "The file is empty; expected a header row followed by data rows.")
+    return head
+
+
+def sniff_scores(path: Path) -> dict[str, float]:
+    """Every reader's confidence (0–1) that ``path`` is in its format, highest first."""
+    head = _head(path)
+    scores: dict[str, float] = {}
+    for name, reader in plugins.get_readers().items():
+        try:
+            score = float(reader.sniff(path, head))
+        except Exception:  # a sniffer must not stop detection; it just does not claim the file
+            score = 0.0
+        scores[name] = min(1.0, score) if score > 0 else 0.0  # NaN and negatives claim nothing
+    return dict(sorted(scores.items(), key=lambda kv: -kv[1]))
+
+
+def detect_reader(path: Path, format: str | None = None) -> ResponseReader:
+    """The reader named ``format``, or the one most confident about ``path``."""
+    readers = plugins.get_readers()
+    if format:
+        if format not in readers:
+            raise NotFoundError("reader", format, list(readers))
+        return readers[format]
+    scores = sniff_scores(path)
+    name, best = next(iter(scores.items()), ("", 0.0))
+    if best <= 0:
+        raise InputError(
+            str(path),
+            "No reader recognises this file. Expected one of: "
+            + ", ".join(sorted(readers))
+            + "; choose one with --format (format=).",
+        )
+    return readers[name]
+
+
+def read_table(path: Path, *, format: str | None = None, options: dict[str, Any] | None = None) -> RawTable:
+    """Read a file with the detected (or named) reader; never raises anything but :class:`ImplassessError`."""
+    path = Path(path)
+    reader = detect_reader(path, format)
+    try:
+        return reader.read(path, dict(options or {}))
+    except ImplassessError:
+        raise
+    except Exception as exc:  # a third-party reader's crash is still an input problem for the user
+        raise InputError(str(path), f"The {reader.name!r} reader failed: {type(exc).__name__}: {exc}.") from None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    try:
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
+# -- the public entry points ----------------------------------------------------------
+
+
+def read_responses(
+    path: Path | str,
+    instrument: Instrument,
+    *,
+    form: str | None = None,
+    mapping: Path | str | MappingFile | None = None,
+    format: str | None = None,
+    duplicates: Duplicates | None = None,
+    invalid: Invalid | None = None,
+    decimal: str | None = None,
+    variables: dict[str, str] | None = None,
+    options: dict[str, Any] | None = None,
+) -> ResponseSet:
+    """Read a survey export and map it onto ``instrument``.
+
+    ``format`` names a reader (default: detected). ``mapping`` is a mapping file (TOML);
+    its ``[options]`` apply where an argument is not given. ``duplicates``: ``reject``
+    (default) keeps the first row of a respondent id, ``latest`` the one with the latest
+    submission date. ``invalid``: ``reject-row`` (default) rejects a row with any invalid
+    answer, ``missing`` treats invalid answers as missing. ``decimal`` declares
+    the decimal separator of numeric answers. ``variables`` fills ``{variables}`` in item
+    text for matching question text. ``options`` go to the reader (delimiter, encoding,
+    sheet, dictionary).
+    """
+    return ingest(
+        path,
+        instrument,
+        form=form,
+        mapping=mapping,
+        format=format,
+        duplicates=duplicates,
+        invalid=invalid,
+        decimal=decimal,
+        variables=variables,
+        options=options,
+    ).responses
+
+
+def ingest(
+    path: Path | str,
+    instrument: Instrument,
+    *,
+    form: str | None = None,
+    mapping: Path | str | MappingFile | None = None,
+    format: str | None = None,
+    duplicates: Duplicates | None = None,
+    invalid: Invalid | None = None,
+    decimal: str | None = None,
+    variables: dict[str, str] | None = None,
+    options: dict[str, Any] | None = None,
+) -> IngestResult:
+    """Like :func:`read_responses`, returning the column report as well."""
+    path = Path(path)
+    mf = load_mapping(Path(mapping)) if isinstance(mapping, (str, Path)) else mapping
+    opts = dict(mf.options) if mf else {}
+    # An argument given explicitly wins over the mapping file's [options], which win over defaults.
+    explicit = {"form": form, "format": format, "decimal": decimal, "duplicates": duplicates, "invalid": invalid}
+    settings = {k: (v if v is not None else opts.get(k)) for k, v in explicit.items()}
+    reader_opts = {k: opts[k] for k in ("delimiter", "encoding", "sheet", "dictionary") if k in opts}
+    reader_opts.update(options or {})
+    with _gc_paused():
+        return _ingest(path, instrument, mf, settings, reader_opts, variables)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while reading.
+
+    A large export creates a container per row; the collector would traverse them over
+    and over (a third of the reading time) although reading creates no reference cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _ingest(
+    path: Path,
+    instrument: Instrument,
+    mf: MappingFile | None,
+    settings: dict[str, Any],
+    reader_opts: dict[str, Any],
+    variables: dict[str, str] | None,
+) -> IngestResult:
+    raw = read_table(path, format=settings["format"], options=reader_opts)
+    if raw.format == "kpi" and not settings["format"]:
+        raise InputError(
+            str(path),
+            "This looks like a KPI sheet (columns kpi, period, value), not survey responses; "
+            "read it with `implassess responses kpis` (ingest.read_kpis), or pass --format to force a reader.",
+        )
+    merged_vars = {**(mf.variables if mf else {}), **(variables or {})}
+    return map_table(
+        raw,
+        instrument,
+        form=settings["form"],
+        mapping=mf,
+        duplicates=settings["duplicates"] or "reject",
+        invalid=settings["invalid"] or "reject-row",
+        decimal=settings["decimal"],
+        variables=merged_vars or None,
+        sha256=_sha256(path),
+    )
+
+
+# -- mapping a table --------------------------------------------------------------------------
+
+
+def map_table(
+    raw: RawTable,
+    instrument: Instrument,
+    *,
+    form: str | None = None,
+    mapping: MappingFile | None = None,
+    duplicates: Duplicates = "reject",
+    invalid: Invalid = "reject-row",
+    decimal: str | None = None,
+    variables: dict[str, str] | None = None,
+    sha256: str = "",
+) -> IngestResult:
+    """Map a reader's table onto ``instrument`` (see :func:`read_responses`)."""
+    import numpy as np
+
+    source = raw.source
+    _check_arguments(instrument, form, duplicates, invalid, decimal)
+    if mapping is not None:
+        check_mapping_targets(mapping, instrument)
+    plan, notes, detected_form = plan_columns(raw, instrument, form, mapping, variables)
+    items = instrument.items
+    item_pos = {item.id: j for j, item in enumerate(items)}
+    item_cols = [(i, item_pos[m.target]) for i, m in enumerate(plan) if m.role == "item" and m.target in item_pos]
+    if not item_cols:
+        raise InputError(source, _nothing_mapped(raw, instrument))
+    cols = raw.columns
+    rows, misfits = _fit_rows(raw)
+    n = len(rows)
+    rownums = list(map(itemgetter(0), rows))
+    cells = list(map(itemgetter(1), rows))
+    values, reasons, invalid_notes = _convert(cells, rownums, item_cols, instrument, raw, mapping, decimal, invalid)
+
+    def column(i: int) -> list[Any]:
+        return list(map(itemgetter(i), cells))
+
+    id_col = next((i for i, m in enumerate(plan) if m.role == ROLE_ID), None)
+    date_col = next((i for i, m in enumerate(plan) if m.role == ROLE_DATE), None)
+    attr_cols = [(i, m.target or cols[i]) for i, m in enumerate(plan) if m.role == "attribute"]
+    wave_col = next((i for i, name in attr_cols if name == "wave"), None)
+    if id_col is not None:
+        raw_ids = column(id_col)
+        try:
+            ids = list(map(str.strip, raw_ids))
+        except TypeError:  # a workbook's empty or numeric cell
+            ids = [(s.strip() if isinstance(s, str) else str(s or "")) for s in raw_ids]
+        blank_ids = [r for r, s in enumerate(ids) if not s]
+        for r in blank_ids:
+            ids[r] = f"row-{rownums[r]}"
+        if blank_ids:
+            notes.append(
+                f"{len(blank_ids)} row(s) have no value in {cols[id_col]!r}; they are identified by row number."
+            )
+        _duplicates(
+            ids,
+            raw_ids,
+            rownums,
+            reasons,
+            duplicates,
+            cols[id_col],
+            (lambda: column(date_col)) if date_col is not None else None,
+            cols[date_col] if date_col is not None else None,
+            (lambda: column(wave_col)) if wave_col is not None else None,
+            notes,
+        )
+    else:
+        ids = [f"row-{r}" for r in rownums]
+        notes.append(
+            "No respondent id column was found; respondents are identified by row number (row-N), so "
+            "duplicate responses cannot be detected."
+        )
+
+    keep_mask = np.ones(n, dtype=bool)
+    if reasons:
+        keep_mask[list(reasons)] = False
+    keep = np.flatnonzero(keep_mask).tolist()
+    everyone = len(keep) == n
+    choices = raw.meta.get("choices", {})
+
+    def pick(i: int) -> tuple[str | None, ...]:
+        col = column(i) if everyone else [cells[r][i] for r in keep]
+        clean = {s: (s.strip() or None) if isinstance(s, str) else (None if s is None else str(s)) for s in set(col)}
+        if labels := choices.get(cols[i]):
+            # A coded attribute (REDCap dropdown "1, North") reads as its label.
+            clean = {s: labels.get(v, v) if v is not None else None for s, v in clean.items()}
+        return tuple(map(clean.__getitem__, col))
+
+    attributes = {name: pick(i) for i, name in attr_cols}
+    comments = {(m.target or cols[i]): pick(i) for i, m in enumerate(plan) if m.role == ROLE_COMMENT}
+
+    rejected = _reader_rejections(raw, id_col) + misfits
+    rejected += [
+        RejectedRow(rownums[r], tuple(rs), ids[r] if id_col is not None else None) for r, rs in reasons.items()
+    ]
+    rejected.sort(key=lambda rr: rr.row)
+
+    personal = tuple(m.column for m in plan if m.role == ROLE_PERSONAL)
+    unmapped = tuple(m.column for m in plan if m.role == "unknown")
+    mapped_items = {items[j].id for _, j in item_cols}
+    missing = tuple(item.id for item in items if item.id not in mapped_items)
+    warnings = _warnings(raw, instrument, personal, unmapped, missing, notes, invalid_notes)
+    responses = ResponseSet(
+        instrument=instrument,
+        respondent_ids=tuple(ids) if everyone else tuple(ids[r] for r in keep),
+        values=values if everyone else values[keep_mask],
+        attributes=attributes,
+        comments=comments,
+        rows=tuple(rownums) if everyone else tuple(rownums[r] for r in keep),
+        rejected=tuple(rejected),
+        rows_read=n + len(misfits) + len(raw.rejected),
+        form=form if form is not None else detected_form,
+        source=source,
+        sha256=sha256,
+        warnings=tuple(warnings),
+    )
+    return IngestResult(responses, raw.format, tuple(plan), unmapped, missing, personal, raw)
+
+
+def _convert(
+    cells: list[Sequence[Any]],
+    rownums: list[int],
+    item_cols: list[tuple[int, int]],
+    instrument: Instrument,
+    raw: RawTable,
+    mapping: MappingFile | None,
+    decimal: str | None,
+    invalid: str,
+) -> tuple[Any, dict[int, list[str]], list[str]]:
+    """Item cells → values (respondents × items), and reasons per row index for invalid or empty rows.
+
+    Columns answered on the same scale with the same overrides are converted together:
+    their distinct answers are looked up once and the cells mapped in one C-level pass.
+    """
+    import numpy as np
+
+    cols = raw.columns
+    items = instrument.items
+    n = len(cells)
+    choices = raw.meta.get("choices", {})
+    groups: dict[tuple[str, str, int], list[tuple[int, int]]] = {}
+    for i, j in item_cols:
+        item = items[j]
+        has_own = bool(mapping and item.id in mapping.item_answers)
+        key = (instrument.scale_for(item).id, item.id if has_own else "", i if cols[i] in choices else -1)
+        groups.setdefault(key, []).append((i, j))
+    values = np.full((n, len(items)), np.nan)
+    answered = np.zeros(n, dtype=np.int64)
+    invalid_at: list[tuple[int, int]] = []
+    reason_of: dict[int, dict[Any, str]] = {}
+    for members in groups.values():
+        i0, j0 = members[0]
+        overrides = dict(mapping.answers) if mapping else {}
+        if mapping and items[j0].id in mapping.item_answers:
+            overrides.update(mapping.item_answers[items[j0].id])
+        conv = AnswerReader(instrument.scale_for(items[j0]), overrides, choices.get(cols[i0], {}), decimal)
+        idx = [i for i, _ in members]
+        k = len(idx)
+        if k == 1:
+            pick = itemgetter(idx[0])
+        elif idx == list(range(idx[0], idx[0] + k)):
+            pick = itemgetter(slice(idx[0], idx[0] + k))
+        else:
+            pick = itemgetter(*idx)
+        block = convert_cells(cells, pick, k, conv).reshape(n, k)
+        answered += k - np.isnan(block).sum(axis=1)
+        if conv.reasons:
+            for c, (i, _) in enumerate(members):
+                reason_of[i] = conv.reasons
+                invalid_at += [(r, i) for r in np.flatnonzero(block[:, c] == INVALID).tolist()]
+        block[np.isinf(block)] = np.nan
+        js = [j for _, j in members]
+        if js == list(range(len(items))):
+            values = block  # one block holds every item, in order
+        elif js == list(range(js[0], js[0] + k)):
+            values[:, js[0] : js[0] + k] = block
+        else:
+            values[:, js] = block
+    reasons: dict[int, list[str]] = {}
+    invalid_notes: list[str] = []
+    for r, i in sorted(invalid_at):
+        message = f"Column {cols[i]!r}: {reason_of[i][cells[r][i]]}"
+        if invalid == "reject-row":
+            reasons.setdefault(r, []).append(message)
+        else:
+            invalid_notes.append(f"Row {rownums[r]}: {message}")
+    k = len(item_cols)
+    names = ", ".join(repr(cols[i]) for i, _ in item_cols[:3]) + (" …" if k > 3 else "")
+    for r in np.flatnonzero(answered == 0).tolist():
+        if r not in reasons:
+            reasons[r] = [f"No item answered: all {k} item columns ({names}) are blank; expected at least one answer."]
+    return values, reasons, invalid_notes
+
+
+def _fit_rows(raw: RawTable) -> tuple[list[tuple[int, tuple[Any, ...]]], list[RejectedRow]]:
+    """Rows with one cell per column, and the others rejected (a plugin reader may not check)."""
+    width = len(raw.columns)
+    if set(map(len, map(itemgetter(1), raw.rows))) <= {width}:
+        return raw.rows, []
+    rows, misfits = [], []
+    for rownum, cells in raw.rows:
+        if len(cells) == width:
+            rows.append((rownum, cells))
+        else:
+            misfits.append(RejectedRow(rownum, (ragged_reason(cells, raw.columns),)))
+    return rows, misfits
+
+
+def _check_arguments(
+    instrument: Instrument, form: str | None, duplicates: str, invalid: str, decimal: str | None
+) -> None:
+    if not instrument.items:
+        raise ImplassessError(
+            f"Instrument {instrument.id!r} has no survey items; read its KPI sheet with `implassess responses kpis`."
+        )
+    if form is not None and form not in {f.id for f in instrument.forms}:
+        known = ", ".join(repr(f.id) for f in instrument.forms) or "none (it has a single form)"
+        raise ImplassessError(f"Instrument {instrument.id!r} has no form {form!r}; expected one of: {known}.")
+    if duplicates not in ("reject", "latest"):
+        raise ImplassessError(f"duplicates must be 'reject' or 'latest', not {duplicates!r}.")
+    if invalid not in ("reject-row", "missing"):
+        raise ImplassessError(f"invalid must be 'reject-row' or 'missing', not {invalid!r}.")
+    if decimal not in (None, ",", "."):
+        raise ImplassessError(f"decimal must be ',' or '.', not {decimal!r}.")
+
+
+def _nothing_mapped(raw: RawTable, instrument: Instrument) -> str:
+    shown = ", ".join(repr(c) for c in raw.columns[:8]) + (" …" if len(raw.columns) > 8 else "")
+    example = ", ".join(repr(i.id) for i in instrument.items[:3])
+    msg = (
+        f"None of the {len(raw.columns)} columns matches an item of instrument {instrument.id!r}. "
+        f"Found columns {shown}; expected item ids (such as {example}), the items' question text, "
+        "or a mapping file (--mapping) naming the columns."
+    )
+    if raw.format == "redcap" and "dictionary" not in raw.meta:
+        msg += " For a REDCap export, give the project's data dictionary (--dictionary, option dictionary=)."
+    if len(raw.columns) == 1 and "delimiter" in raw.meta:
+        msg += f" The file splits into a single column with the {delimiter_name(raw.meta['delimiter'])} delimiter; "
+        msg += "is it delimited by something else? Pass --delimiter."
+    return msg
+
+
+def _duplicates(
+    ids: list[str],
+    raw_ids: Sequence[Any],
+    rownums: list[int],
+    reasons: dict[int, list[str]],
+    policy: str,
+    id_header: str,
+    date_column: Callable[[], Sequence[Any]] | None,
+    date_header: str | None,
+    wave_column: Callable[[], Sequence[Any]] | None,
+    notes: list[str],
+) -> None:
+    """Reject all but one row per respondent id (and wave, when there is a wave column)."""
+    if len(set(ids)) == len(ids):
+        return
+    dates = date_column() if date_column is not None else None
+    waves = wave_column() if wave_column is not None else None
+    groups: dict[tuple[str, Any], list[int]] = {}
+    for r, rid in enumerate(ids):
+        if r in reasons or (rid.startswith("row-") and not (raw_ids[r] or "").strip()):
+            continue
+        key = (rid, (waves[r] or "").strip() if waves is not None else None)
+        groups.setdefault(key, []).append(r)
+    dup_groups = [g for g in groups.values() if len(g) > 1]
+    if not dup_groups:
+        return
+    for g in dup_groups:
+        wave = f" in wave {(waves[g[0]] or '').strip()!r}" if waves is not None else ""
+        if policy == "reject":
+            first = g[0]
+            for r in g[1:]:
+                reasons[r] = [
+                    f"Column {id_header!r}: found {ids[r]!r} again{wave}; respondent ids must be unique and row "
+                    f"{rownums[first]} already has it (duplicates='reject' keeps the first)."
+                ]
+            continue
+        parsed: list[Any] = [None] * len(g)
+        problem = "there is no submission date column"
+        if dates is not None:
+            parsed, problem = parse_dates([dates[r] for r in g])  # type: ignore[assignment]
+        if problem is None and all(p is not None for p in parsed):
+            kept_pos = max(range(len(g)), key=lambda p: (parsed[p], p))
+            kept = g[kept_pos]
+            for r in g:
+                if r != kept:
+                    reasons[r] = [
+                        f"Column {id_header!r}: found {ids[r]!r} again{wave}; row {rownums[kept]} holds a later "
+                        f"response ({date_header!r} {dates[kept]!r}, this row {dates[r]!r}), and duplicates='latest' "
+                        "keeps it."
+                    ]
+        else:
+            kept = g[-1]
+            notes.append(
+                f"Respondent {ids[kept]!r}: duplicates='latest' kept the last row in the file (row {rownums[kept]}) "
+                f"because {problem}."
+            )
+            for r in g[:-1]:
+                reasons[r] = [
+                    f"Column {id_header!r}: found {ids[r]!r} again{wave}; row {rownums[kept]} comes later in the file, "
+                    f"and duplicates='latest' keeps it ({problem})."
+                ]
+
+
+def _reader_rejections(raw: RawTable, id_col: int | None) -> list[RejectedRow]:
+    """The reader's rejected rows, with the respondent id filled in where the row has one."""
+    cells = raw.meta.get("rejected_cells", {})
+    out = []
+    for rr in raw.rejected:
+        if rr.respondent is None and id_col is not None and rr.row in cells:
+            value = cells[rr.row][id_col] if id_col < len(cells[rr.row]) else None
+            if isinstance(value, str) and value.strip():
+                rr = attrs.evolve(rr, respondent=value.strip())
+        out.append(rr)
+    return out
+
+
+def _warnings(
+    raw: RawTable,
+    instrument: Instrument,
+    personal: tuple[str, ...],
+    unmapped: tuple[str, ...],
+    missing: tuple[str, ...],
+    notes: list[str],
+    invalid_notes: list[str],
+) -> list[str]:
+    out = list(raw.meta.get("notes", []))
+    if raw.meta.get("blank_rows"):
+        out.append(f"Skipped {raw.meta['blank_rows']} blank row(s).")
+    if personal:
+        out.append(
+            "Dropped personal columns (never carried into results): " + ", ".join(repr(c) for c in personal) + "."
+        )
+    if unmapped:
+        shown = ", ".join(repr(c) for c in unmapped[:12])
+        more = f" and {len(unmapped) - 12} more" if len(unmapped) > 12 else ""
+        out.append(
+            f"Columns not mapped to an item, attribute or known role: {shown}{more}. "
+            "If they hold items, name them in a mapping file."
+        )
+    if missing:
+        out.append(f"Items of {instrument.id!r} absent from the file (treated as missing): " + ", ".join(missing) + ".")
+    out += notes
+    if invalid_notes:
+        shown = invalid_notes[:20]
+        out.append(
+            f"{len(invalid_notes)} invalid answer(s) treated as missing (invalid='missing'):\n  "
+            + "\n  ".join(shown)
+            + ("\n  …" if len(invalid_notes) > 20 else "")
+        )
+    return out
+
+
+# -- rejected rows as CSV ------------------------------------------------------------------------
+
+
+def rejected_csv(result: IngestResult) -> str:
+    """Rejected rows as CSV: ``row``, ``respondent``, ``reasons`` (joined with `` | ``), then
+    the row's cells under their headers, personal columns left out."""
+    raw = result.raw
+    personal = set(result.personal)
+    keep_cols = [i for i, c in enumerate(raw.columns) if c not in personal]
+    wanted = {rr.row for rr in result.responses.rejected}
+    cells: dict[int, Sequence[Any]] = dict(raw.meta.get("rejected_cells", {}))
+    for rownum, row in raw.rows:
+        if rownum in wanted:
+            cells[rownum] = row
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["row", "respondent", "reasons", *(raw.columns[i] for i in keep_cols)])
+    for rr in result.responses.rejected:
+        row = cells.get(rr.row, ())
+        w.writerow(
+            [rr.row, rr.respondent or "", " | ".join(rr.reasons)]
+            + [("" if i >= len(row) or row[i] is None else row[i]) for i in keep_cols]
+        )
+    return buf.getvalue()
+
+
+# -- KPI sheets -----------------------------------------------------------------------------------
+
+
+def read_kpis(
+    path: Path | str,
+    instrument: Instrument | None = None,
+    *,
+    decimal: str | None = None,
+    format: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> KpiSheet:
+    """Read a KPI sheet (columns kpi, period, value, optional unit and site) into typed values.
+
+    ``decimal`` declares the decimal separator (``","`` or ``"."``); by default it is
+    detected from the values that can only be read one way (``0,33``, ``1.234,5``).
+    Values that stay ambiguous (``1,234`` with no other evidence) are rejected, not guessed.
+    With an ``instrument``, KPI ids and units are checked against its KPIs.
+    """
+    path = Path(path)
+    if decimal not in (None, ",", "."):
+        raise ImplassessError(f"decimal must be ',' or '.', not {decimal!r}.")
+    raw = read_table(path, format=format or "kpi", options=options)
+    return type_kpis(raw, instrument, decimal=decimal, sha256=_sha256(path))

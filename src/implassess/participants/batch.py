@@ -1,0 +1,469 @@
+"""Render many participant reports: executors, safe file names, the manifest, resuming.
+
+A batch turns each :class:`~implassess.participants.assemble.Outcome` into a
+:class:`RenderJob` and hands the jobs to an :class:`Executor` (in this process, a local
+process pool, or a Dask cluster). Every finished job is appended to a journal at once,
+so a killed run loses nothing it completed; the manifest (JSON and CSV) is written at the
+end. A rerun keeps a report whose file exists, whose SHA-256 matches the manifest and
+whose content hash is unchanged, and renders the rest. Reports are written to a
+temporary file and moved into place, so an interrupted run leaves no half-written PDF;
+stale temporary files of an earlier run are removed at the start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import attrs
+
+from implassess import __version__
+from implassess.participants.model import CohortSummary, ManifestEntry, ParticipantReport
+
+if TYPE_CHECKING:
+    from implassess.contracts import Theme
+    from implassess.participants.assemble import Outcome
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+MANIFEST_JSON = "manifest.json"
+MANIFEST_CSV = "manifest.csv"
+JOURNAL = ".manifest-journal.jsonl"
+COHORT_FILE = "cohort-summary.pdf"
+COHORT_ID = "cohort-summary"
+#: Temporary files the renderer writes before moving a PDF into place.
+TEMP_PATTERN = re.compile(r"^\..+\.pdf\.[^.]+\.tmp$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = {
+    "con", "prn", "aux", "nul", "manifest", "cohort-summary",
+    *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10)),
+}  # fmt: skip
+
+
+# -- executors -----------------------------------------------------------------------------
+
+
+class Executor(Protocol):
+    """Runs a picklable function over jobs and yields ``(job, result or exception)`` as each finishes."""
+
+    def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[J, R | BaseException]]:
+        """Results in completion order; a job's failure is yielded, never raised."""
+        ...
+
+    def close(self) -> None:
+        """Release workers."""
+        ...
+
+
+class SerialExecutor:
+    """Runs every job in this process, in order (one worker, no pickling)."""
+
+    workers = 1
+
+    def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[J, R | BaseException]]:
+        """See :class:`Executor`."""
+        for job in jobs:
+            try:
+                yield job, fn(job)
+            except Exception as exc:
+                yield job, exc
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class ProcessExecutor:
+    """A local pool of worker processes (``concurrent.futures.ProcessPoolExecutor``)."""
+
+    def __init__(self, workers: int):
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers)
+
+    def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[J, R | BaseException]]:
+        """See :class:`Executor`."""
+        from concurrent.futures import as_completed
+
+        futures = {self._pool.submit(fn, job): job for job in jobs}
+        for fut in as_completed(futures):
+            exc = fut.exception()
+            yield futures[fut], (exc if exc is not None else fut.result())
+
+    def close(self) -> None:
+        """Shut the pool down."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Jobs on a Dask distributed cluster (``--scheduler tcp://host:8786``).
+
+    The workers write the PDFs themselves, so the output folder must be on a file system
+    they share with this process, and they need implassess (and any theme plugin) installed.
+    """
+
+    def __init__(self, address: Any):
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            from implassess.errors import ImplassessError
+
+            raise ImplassessError(
+                "--scheduler needs Dask distributed, which is not installed. Install it with "
+                "pip install 'implassess[dask]' (or pip install 'dask[distributed]')."
+            ) from exc
+        self._client = address if hasattr(address, "submit") else Client(address)
+        self._own = not hasattr(address, "submit")
+        self.workers = len(self._client.scheduler_info().get("workers", {})) or 1
+
+    def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[J, R | BaseException]]:
+        """See :class:`Executor`."""
+        from distributed import as_completed
+
+        futures = [self._client.submit(fn, job, pure=False) for job in jobs]
+        by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
+        for fut in as_completed(futures):
+            try:
+                yield by_key[fut.key], fut.result()
+            except Exception as exc:
+                yield by_key[fut.key], exc
+
+    def close(self) -> None:
+        """Close the client if this executor opened it."""
+        if self._own:
+            self._client.close()
+
+
+def make_executor(workers: int = 1, scheduler: Any = None) -> Executor:
+    """Dask when a scheduler is given, a process pool for more than one worker, else in-process."""
+    if scheduler is not None:
+        return DaskExecutor(scheduler)
+    if workers > 1:
+        return ProcessExecutor(workers)
+    return SerialExecutor()
+
+
+# -- jobs ---------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class RenderJob:
+    """One PDF to render (picklable: sent to worker processes)."""
+
+    participant: str
+    """Participant id, or ``cohort-summary``."""
+    path: str
+    """Where to write the PDF."""
+    model: ParticipantReport | CohortSummary
+    """What to render."""
+    theme: Theme
+    """The theme."""
+    reproducible: bool
+    """Fixed PDF dates and ids."""
+    model_sha256: str
+    """Content hash, kept in the manifest."""
+    warnings: tuple[str, ...] = ()
+    """Carried into the manifest."""
+
+
+def render_job(job: RenderJob) -> ManifestEntry:
+    """Render one job and describe the result (a failure is returned, not raised)."""
+    name = Path(job.path).name
+    try:
+        if isinstance(job.model, CohortSummary):
+            from implassess.report.participant_cohort import render_cohort_summary
+
+            res = render_cohort_summary(job.model, job.theme, Path(job.path), reproducible=job.reproducible)
+        else:
+            from implassess.report.participant import render_participant
+
+            res = render_participant(job.model, job.theme, Path(job.path), reproducible=job.reproducible)
+    except Exception as exc:
+        return ManifestEntry(
+            job.participant,
+            "",
+            "error",
+            warnings=job.warnings,
+            reason=f"Rendering failed: {type(exc).__name__}: {exc}",
+            model_sha256=job.model_sha256,
+        )
+    return ManifestEntry(job.participant, name, "ok", res.sha256, res.pages, job.warnings, "", job.model_sha256)
+
+
+def model_digest(model: ParticipantReport | CohortSummary, theme: Theme, reproducible: bool) -> str:
+    """SHA-256 of everything that decides a PDF's content: the view-model, theme and version."""
+    body = json.dumps(
+        {
+            "model": attrs.asdict(model, recurse=True),
+            "theme": attrs.asdict(theme),
+            "reproducible": reproducible,
+            "version": __version__,
+            "kind": type(model).__name__,
+        },
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+# -- names --------------------------------------------------------------------------------------
+
+
+def safe_stem(participant: str) -> str:
+    """A file name stem for an id: letters, digits, ``.``, ``_`` and ``-`` only.
+
+    An id that had to be changed (or is a reserved name) gets the first 8 hex digits of
+    its SHA-1, so two ids never map to the same name by sanitising.
+    """
+    text = unicodedata.normalize("NFKC", participant)
+    stem = _UNSAFE.sub("_", text).strip("._-")[:64]
+    if not stem or stem != participant or stem.lower() in _RESERVED:
+        stem = f"{stem or 'participant'}-{hashlib.sha1(participant.encode('utf-8')).hexdigest()[:8]}"
+    return stem
+
+
+def assign_files(participants: Iterable[str]) -> dict[str, str]:
+    """``participant → file name``, unique even on a case-insensitive file system."""
+    taken: set[str] = {COHORT_FILE.lower(), MANIFEST_JSON.lower(), MANIFEST_CSV.lower()}
+    out: dict[str, str] = {}
+    for p in participants:
+        stem = safe_stem(p)
+        name = f"{stem}.pdf"
+        k = 1
+        while name.lower() in taken:
+            k += 1
+            name = f"{stem}-{hashlib.sha1(p.encode('utf-8')).hexdigest()[:8]}-{k}.pdf"
+        taken.add(name.lower())
+        out[p] = name
+    return out
+
+
+# -- manifest ---------------------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes ("" when it cannot be read)."""
+    h = hashlib.sha256()
+    try:
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
+def _entry(d: Mapping[str, Any]) -> ManifestEntry | None:
+    try:
+        return ManifestEntry(
+            str(d["participant"]),
+            str(d.get("file", "")),
+            "ok" if d.get("status") == "ok" else "error",
+            str(d.get("sha256", "")),
+            int(d.get("pages", 0)),
+            tuple(d.get("warnings", ())),
+            str(d.get("reason", "")),
+            str(d.get("model_sha256", "")),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def read_previous(out_dir: Path) -> dict[str, ManifestEntry]:
+    """Entries of the last manifest, updated by the journal of an interrupted run."""
+    found: dict[str, ManifestEntry] = {}
+    with contextlib.suppress(OSError, ValueError):
+        doc = json.loads((out_dir / MANIFEST_JSON).read_text(encoding="utf-8"))
+        for d in [*doc.get("participants", []), doc.get("cohort-summary") or {}]:
+            e = _entry(d) if d else None
+            if e is not None:
+                found[e.participant] = e
+    with contextlib.suppress(OSError):
+        for line in (out_dir / JOURNAL).read_text(encoding="utf-8").splitlines():
+            try:
+                e = _entry(json.loads(line))
+            except ValueError:
+                continue  # a line cut short when the run was killed
+            if e is not None:
+                found[e.participant] = e
+    return found
+
+
+def read_settings(out_dir: Path) -> dict[str, Any]:
+    """The settings recorded by the last run in ``out_dir`` (empty when none)."""
+    try:
+        return dict(json.loads((out_dir / MANIFEST_JSON).read_text(encoding="utf-8")).get("settings", {}))
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def manifest_csv(entries: Sequence[ManifestEntry]) -> str:
+    """The manifest as CSV: participant, file, status, sha256, pages, warnings, reason, resumed."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["participant", "file", "status", "sha256", "pages", "warnings", "reason", "resumed"])
+    for e in entries:
+        w.writerow(
+            [
+                e.participant,
+                e.file,
+                e.status,
+                e.sha256,
+                e.pages,
+                " | ".join(e.warnings),
+                e.reason,
+                str(e.resumed).lower(),
+            ]
+        )
+    return buf.getvalue()
+
+
+@attrs.frozen
+class BatchResult:
+    """What a batch did."""
+
+    entries: tuple[ManifestEntry, ...]
+    """One per participant, in roster order."""
+    cohort: ManifestEntry
+    """The cohort summary."""
+    manifest: dict[str, Any]
+    """The manifest document as written to ``manifest.json``."""
+
+    @property
+    def failed(self) -> list[ManifestEntry]:
+        """Participants without a report."""
+        return [e for e in self.entries if e.status != "ok"]
+
+
+def _clean_temp(out_dir: Path) -> None:
+    for p in out_dir.iterdir():
+        if TEMP_PATTERN.match(p.name) and p.is_file():
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
+def run_batch(
+    outcomes: Sequence[Outcome],
+    summary: CohortSummary,
+    out_dir: Path,
+    *,
+    theme: Theme,
+    executor: Executor,
+    reproducible: bool = False,
+    inputs: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    progress: Callable[[ManifestEntry], None] | None = None,
+) -> BatchResult:
+    """Render every outcome and the cohort summary into ``out_dir``; write the manifest.
+
+    A participant whose report could not be built gets an ``error`` entry with the reason;
+    the batch goes on. ``progress`` is called once per participant and once for the summary.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clean_temp(out_dir)
+    previous = read_previous(out_dir)
+    files = assign_files(o.participant for o in outcomes)
+    done: dict[str, ManifestEntry] = {}
+    jobs: list[RenderJob] = []
+
+    def keep_or_queue(pid: str, name: str, model: ParticipantReport | CohortSummary, warnings: tuple[str, ...]) -> None:
+        digest = model_digest(model, theme, reproducible)
+        prev = previous.get(pid)
+        path = out_dir / name
+        if (
+            prev is not None
+            and prev.status == "ok"
+            and prev.file == name
+            and prev.model_sha256 == digest
+            and path.is_file()
+            and file_sha256(path) == prev.sha256
+        ):
+            done[pid] = attrs.evolve(prev, warnings=warnings, resumed=True)
+            if progress:
+                progress(done[pid])
+            return
+        jobs.append(RenderJob(pid, str(path), model, theme, reproducible, digest, warnings))
+
+    for o in outcomes:
+        if o.report is None:
+            done[o.participant] = ManifestEntry(o.participant, "", "error", warnings=o.warnings, reason=o.reason)
+            prev = previous.get(o.participant)
+            if prev is not None and prev.file and prev.file == files[o.participant]:
+                # A report from an earlier run no longer matches the data: do not leave it behind.
+                with contextlib.suppress(OSError):
+                    (out_dir / prev.file).unlink()
+            if progress:
+                progress(done[o.participant])
+        else:
+            keep_or_queue(o.participant, files[o.participant], o.report, o.warnings)
+    keep_or_queue(COHORT_ID, COHORT_FILE, summary, ())
+
+    def manifest() -> dict[str, Any]:
+        entries = [done[o.participant] for o in outcomes if o.participant in done]
+        ok = sum(1 for e in entries if e.status == "ok")
+        return {
+            "format-version": 1,
+            "generator": f"implassess {__version__}",
+            "inputs": dict(inputs or {}),
+            "settings": dict(settings or {}),
+            "counts": {
+                "participants": len(outcomes),
+                "ok": ok,
+                "error": sum(1 for e in entries if e.status == "error"),
+                "kept": sum(1 for e in entries if e.resumed),
+                "pending": len(outcomes) - len(entries),
+            },
+            "cohort-summary": done[COHORT_ID].as_dict() if COHORT_ID in done else None,
+            "participants": [e.as_dict() for e in entries],
+        }
+
+    _atomic_write(out_dir / MANIFEST_JSON, json.dumps(manifest(), indent=2, ensure_ascii=False) + "\n")
+    # Everything worth keeping from an earlier journal is in the manifest just written.
+    with (out_dir / JOURNAL).open("w", encoding="utf-8") as journal:
+        for job, res in executor.run(render_job, jobs):
+            if isinstance(res, BaseException):
+                res = ManifestEntry(
+                    job.participant,
+                    "",
+                    "error",
+                    warnings=job.warnings,
+                    reason=f"Rendering failed: {type(res).__name__}: {res}",
+                    model_sha256=job.model_sha256,
+                )
+            done[job.participant] = res  # type: ignore[assignment]
+            journal.write(json.dumps(res.as_dict(), ensure_ascii=False) + "\n")  # type: ignore[union-attr]
+            journal.flush()
+            if progress:
+                progress(res)  # type: ignore[arg-type]
+    doc = manifest()
+    entries = tuple(done[o.participant] for o in outcomes)
+    _atomic_write(out_dir / MANIFEST_JSON, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    _atomic_write(out_dir / MANIFEST_CSV, manifest_csv([*entries, done[COHORT_ID]]))
+    with contextlib.suppress(OSError):
+        (out_dir / JOURNAL).unlink()
+    return BatchResult(entries, done[COHORT_ID], doc)

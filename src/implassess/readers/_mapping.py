@@ -1,0 +1,169 @@
+"""The mapping file: a TOML file that says which column is which and how answers read.
+
+```toml
+[columns]            # column header (or exported question text) -> item id or role
+"Q5_1" = "p1"
+"Employee no" = "respondent-id"
+"Division" = "attribute:department"
+[answers]            # answer label -> value, or "missing"
+"Totally agree" = 5
+"Unsure" = "missing"
+[options]            # format, form, decimal, duplicates, invalid, delimiter, encoding, sheet, dictionary
+duplicates = "latest"
+[variables]          # item-text variables as the survey showed them
+intervention = "the new triage pathway"
+```
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from implassess.errors import InputError
+from implassess.model import Instrument
+from implassess.readers._columns import ROLES, answer_key, parse_role
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+# -- the mapping file ------------------------------------------------------------------
+
+OPTION_CHOICES: dict[str, tuple[str, ...] | type] = {
+    "format": str,
+    "form": str,
+    "decimal": (",", "."),
+    "duplicates": ("reject", "latest"),
+    "invalid": ("reject-row", "missing"),
+    "delimiter": str,
+    "encoding": str,
+    "sheet": str,
+    "dictionary": str,
+}
+
+
+@attrs.frozen
+class MappingFile:
+    """A parsed mapping file (TOML): column roles, answer labels, options, variables."""
+
+    source: str
+    """The file read."""
+    columns: dict[str, str] = attrs.field(factory=dict)
+    """Column header (or exported question text) → item id or role."""
+    answers: dict[str, float | None] = attrs.field(factory=dict)
+    """Answer label (compared loosely) → value; None means missing."""
+    item_answers: dict[str, dict[str, float | None]] = attrs.field(factory=dict)
+    """Item id → answer label → value, for labels that differ per item."""
+    options: dict[str, Any] = attrs.field(factory=dict)
+    """Reading options (format, decimal, duplicates, invalid, form, delimiter, encoding, sheet, dictionary)."""
+    variables: dict[str, str] = attrs.field(factory=dict)
+    """Values of item-text variables as the survey showed them."""
+
+
+def _answer_value(v: Any, where: str, problems: list[str]) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        problems.append(f"{where}: found {v!r}; expected a number or 'missing'.")
+        return None
+    if isinstance(v, str):
+        if v.strip().casefold() == "missing":
+            return None
+        problems.append(f"{where}: found {v!r}; expected a number or 'missing'.")
+        return None
+    return float(v)
+
+
+def load_mapping(path: Path) -> MappingFile:
+    """Read and check a mapping file; every problem is reported at once in one :class:`InputError`."""
+    source = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(source, f"Cannot read the mapping file: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(source, f"The mapping file is not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(source, f"Not valid TOML: {exc}.") from None
+    problems: list[str] = []
+    for key in raw:
+        if key not in ("columns", "answers", "options", "variables"):
+            problems.append(f"{key}: unknown table; expected [columns], [answers], [options] or [variables].")
+    columns: dict[str, str] = {}
+    for k, v in _table(raw, "columns", problems).items():
+        if not isinstance(v, str) or not v.strip():
+            problems.append(f"columns.{k!r}: found {v!r}; expected an item id or a role such as 'respondent-id'.")
+        elif parse_role(v, None) is None and not re.fullmatch(r"[A-Za-z0-9_.\-]+", v.strip()):
+            problems.append(
+                f"columns.{k!r}: found {v!r}; expected an item id, 'attribute:NAME' or one of "
+                + ", ".join(repr(r) for r in ROLES)
+                + "."
+            )
+        else:
+            columns[str(k)] = v.strip()
+    answers: dict[str, float | None] = {}
+    item_answers: dict[str, dict[str, float | None]] = {}
+    for k, v in _table(raw, "answers", problems).items():
+        if isinstance(v, dict):
+            item_answers[str(k)] = {
+                answer_key(str(lk)): _answer_value(lv, f"answers.{k}.{lk!r}", problems) for lk, lv in v.items()
+            }
+        else:
+            answers[answer_key(str(k))] = _answer_value(v, f"answers.{k!r}", problems)
+    options: dict[str, Any] = {}
+    for k, v in _table(raw, "options", problems).items():
+        allowed = OPTION_CHOICES.get(k)
+        if allowed is None:
+            problems.append(f"options.{k}: unknown option; expected one of {', '.join(OPTION_CHOICES)}.")
+        elif isinstance(allowed, tuple) and v not in allowed:
+            problems.append(f"options.{k}: found {v!r}; expected one of {', '.join(map(repr, allowed))}.")
+        elif allowed is str and not isinstance(v, (str, int)):
+            problems.append(f"options.{k}: found {v!r}; expected text.")
+        else:
+            options[k] = str(v) if allowed is str else v
+    if "dictionary" in options:
+        options["dictionary"] = str((path.parent / options["dictionary"]).resolve())
+    variables: dict[str, str] = {}
+    for k, v in _table(raw, "variables", problems).items():
+        if not isinstance(v, str):
+            problems.append(f"variables.{k}: found {v!r}; expected text.")
+        else:
+            variables[str(k)] = v
+    if problems:
+        raise InputError(source, "The mapping file has problems:\n" + "\n".join("  " + p for p in problems))
+    return MappingFile(source, columns, answers, item_answers, options, variables)
+
+
+def _table(raw: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(f"{key}: found {value!r}; expected a table [{key}].")
+        return {}
+    return value
+
+
+def check_mapping_targets(mapping: MappingFile, instrument: Instrument) -> None:
+    """Item ids named by the mapping file must exist in the instrument."""
+    ids = {i.id for i in instrument.items}
+    example = instrument.items[0].id if instrument.items else "q1"
+    problems = []
+    for col, target in mapping.columns.items():
+        if parse_role(target, instrument) is None:
+            problems.append(
+                f"columns.{col!r}: found {target!r}, which is neither an item of {instrument.id!r} nor a role; "
+                f"expected an item id (e.g. {example!r}), 'attribute:NAME' or one of "
+                + ", ".join(repr(r) for r in ROLES)
+                + "."
+            )
+    for item_id in mapping.item_answers:
+        if item_id not in ids:
+            problems.append(f"answers.{item_id}: {item_id!r} is not an item of {instrument.id!r}.")
+    if problems:
+        raise InputError(mapping.source, "The mapping file has problems:\n" + "\n".join("  " + p for p in problems))
