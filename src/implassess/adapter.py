@@ -92,7 +92,7 @@ def _dimension_view(
         if stats is None or stats.suppressed:
             continue
         scale = inst.scale_for(item)
-        counts = {oc.label: oc.count for oc in stats.distribution}
+        counts = {oc.label: oc.count for oc in stats.distribution} | dict(stats.set_apart)
         items.append(
             ItemDistribution(
                 text=inst.render_text(item, s.form, variables),

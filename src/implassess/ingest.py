@@ -24,7 +24,7 @@ import attrs
 from implassess import plugins
 from implassess.contracts import RawTable, RejectedRow, ResponseReader
 from implassess.errors import ImplassessError, InputError, NotFoundError
-from implassess.readers._answers import INVALID, AnswerReader, convert_cells, parse_dates
+from implassess.readers._answers import INVALID, NONSUB_BASE, AnswerReader, convert_cells, parse_dates
 from implassess.readers._columns import ROLE_COMMENT, ROLE_DATE, ROLE_ID, ROLE_PERSONAL, ColumnMapping, plan_columns
 from implassess.readers._mapping import MappingFile, check_mapping_targets, load_mapping
 from implassess.readers._text import HEAD_BYTES, delimiter_name, ragged_reason
@@ -294,7 +294,9 @@ def map_table(
     n = len(rows)
     rownums = list(map(itemgetter(0), rows))
     cells = list(map(itemgetter(1), rows))
-    values, reasons, invalid_notes = _convert(cells, rownums, item_cols, instrument, raw, mapping, decimal, invalid)
+    values, nonsub, reasons, invalid_notes = _convert(
+        cells, rownums, item_cols, instrument, raw, mapping, decimal, invalid
+    )
 
     def column(i: int) -> list[Any]:
         return list(map(itemgetter(i), cells))
@@ -368,6 +370,7 @@ def map_table(
         instrument=instrument,
         respondent_ids=tuple(ids) if everyone else tuple(ids[r] for r in keep),
         values=values if everyone else values[keep_mask],
+        non_substantive=nonsub if everyone else nonsub[keep_mask],
         attributes=attributes,
         comments=comments,
         rows=tuple(rownums) if everyone else tuple(rownums[r] for r in keep),
@@ -409,6 +412,7 @@ def _convert(
         key = (instrument.scale_for(item).id, item.id if has_own else "", i if cols[i] in choices else -1)
         groups.setdefault(key, []).append((i, j))
     values = np.full((n, len(items)), np.nan)
+    nonsub = np.zeros((n, len(items)), dtype=np.int16)
     answered = np.zeros(n, dtype=np.int64)
     invalid_at: list[tuple[int, int]] = []
     reason_of: dict[int, dict[Any, str]] = {}
@@ -433,7 +437,11 @@ def _convert(
                 reason_of[i] = conv.reasons
                 invalid_at += [(r, i) for r in np.flatnonzero(block[:, c] == INVALID).tolist()]
         block[np.isinf(block)] = np.nan
+        set_apart = block >= NONSUB_BASE
         js = [j for _, j in members]
+        if set_apart.any():
+            nonsub[:, js] = np.where(set_apart, block - (NONSUB_BASE - 1), 0).astype(np.int16)
+            block[set_apart] = np.nan
         if js == list(range(len(items))):
             values = block  # one block holds every item, in order
         elif js == list(range(js[0], js[0] + k)):
@@ -453,7 +461,7 @@ def _convert(
     for r in np.flatnonzero(answered == 0).tolist():
         if r not in reasons:
             reasons[r] = [f"No item answered: all {k} item columns ({names}) are blank; expected at least one answer."]
-    return values, reasons, invalid_notes
+    return values, nonsub, reasons, invalid_notes
 
 
 def _fit_rows(raw: RawTable) -> tuple[list[tuple[int, tuple[Any, ...]]], list[RejectedRow]]:

@@ -34,6 +34,10 @@ class ResponseSet:
     values: np.ndarray
     """float64 array, respondents × ``instrument.items``, raw scale values as answered
     (not reverse-keyed); NaN where missing or non-substantive."""
+    non_substantive: np.ndarray | None = None
+    """int16 array like ``values``: 0, or 1 + the index in the item's scale options of the
+    non-substantive answer given ("Don't know", "Not applicable"), so reports can count
+    them apart; None when the source did not record them."""
     attributes: dict[str, tuple[str | None, ...]] = attrs.field(factory=dict)
     """Attribute column → one value per respondent (site, role, wave, participant …)."""
     comments: dict[str, tuple[str | None, ...]] = attrs.field(factory=dict)
@@ -78,6 +82,7 @@ class ResponseSet:
             self,
             respondent_ids=pick(self.respondent_ids),
             values=self.values[idx],
+            non_substantive=None if self.non_substantive is None else self.non_substantive[idx],
             attributes={k: pick(v) for k, v in self.attributes.items()},
             comments={k: pick(v) for k, v in self.comments.items()},
             rows=pick(self.rows) if self.rows else (),

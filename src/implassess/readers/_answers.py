@@ -31,7 +31,12 @@ class _Lookup(dict):  # type: ignore[type-arg]
 
 
 NAN = float("nan")
-NONSUB = float("inf")
+#: Non-substantive answers come back as NONSUB_BASE + the option's index in the scale
+#: (exact in float64; no scale value is that large), so the mapping step can count
+#: "Don't know" and "Not applicable" apart before it turns them into missing values.
+NONSUB_BASE = 1e15
+#: A label the mapping file declares missing (no scale option of its own).
+NONSUB = NONSUB_BASE + 1000
 INVALID = float("-inf")
 
 
@@ -57,8 +62,8 @@ class AnswerReader:
         self.labels: dict[str, float] = {}
         self.codes: dict[str, float] = {}
         self.codes_num: dict[float, float] = {}
-        for o in scale.options:
-            v = NONSUB if o.non_substantive or o.value is None else float(o.value)
+        for index, o in enumerate(scale.options):
+            v = NONSUB_BASE + index if o.non_substantive or o.value is None else float(o.value)
             self.labels.setdefault(answer_key(o.label), v)
             if o.code:
                 self.codes.setdefault(answer_key(o.code), v)

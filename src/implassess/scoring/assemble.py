@@ -162,6 +162,7 @@ def _item(scores: RespondentScores, d: dict[str, Any], i: int, j: int, group_n: 
         _f(m["sd"][i]),
         dist,
         group_n - answered,
+        {label: int(counts[i]) for label, counts in d["set_apart"]},
     )
 
 

@@ -172,7 +172,9 @@ class ItemStats:
     distribution: tuple[OptionCount, ...] = ()
     """Counts per substantive option, lowest first."""
     missing: int | None = None
-    """Blank or non-substantive answers (readers turn "Don't know" into missing)."""
+    """Blank or non-substantive answers (both count as missing in scoring)."""
+    set_apart: dict[str, int] = attrs.field(factory=dict)
+    """Non-substantive answers per option label ("Don't know" …), counted apart from blanks."""
 
 
 @attrs.frozen
@@ -324,6 +326,7 @@ def _items(scores: RespondentScores, g: stats.Groups) -> list[dict[str, Any]]:
             hit = oks & (ov[code] == xs)
             flat = (gc.inv[:, None] * n_items + np.asarray(cols)[None, :]) * width + code
             counts += np.bincount(flat[hit], minlength=counts.size)
+    set_apart = _set_apart_counts(scores, g)
     mean = np.where(s0 > 0, s1 / np.maximum(s0, 1), np.nan) + centre
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(np.maximum(s2 - s1 * s1 / np.maximum(s0, 1), 0.0) / (s0 - 1))
@@ -335,9 +338,28 @@ def _items(scores: RespondentScores, g: stats.Groups) -> list[dict[str, Any]]:
             "opts": opts[j],
             "counts": counts3[:, j, : len(opts[j])],
             "answered": s0[:, j].astype(np.int64),
+            "set_apart": set_apart[j],
         }
         for j in range(n_items)
     ]
+
+
+def _set_apart_counts(scores: RespondentScores, g: stats.Groups) -> list[list[tuple[str, np.ndarray]]]:
+    """Per item: (label, count per group) of each non-substantive option of its scale."""
+    inst = scores.instrument
+    codes = scores.responses.non_substantive
+    out: list[list[tuple[str, np.ndarray]]] = []
+    for j, item in enumerate(inst.items):
+        options = [(i, o.label) for i, o in enumerate(inst.scale_for(item).options) if o.non_substantive]
+        per_item = []
+        for i, label in options:
+            if codes is None:
+                counts = np.zeros(g.size, dtype=np.int64)
+            else:
+                counts = np.bincount(g.inv[codes[:, j] == i + 1], minlength=g.size)
+            per_item.append((label, counts))
+        out.append(per_item)
+    return out
 
 
 def _null_variances(scores: RespondentScores, shape: str) -> np.ndarray:

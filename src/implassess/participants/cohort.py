@@ -1,0 +1,151 @@
+"""The cohort summary: aggregates across participants, never one participant's figures.
+
+Each cohort (and all participants, when there are several) is summarised only with at
+least ``min_cohort`` participants with a report, and each mean needs as many.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from implassess.participants import three_sixty as t3
+from implassess.participants.data import Data360, Rated, level_of, opt_float, unit_order
+from implassess.participants.model import (
+    ALL_OTHERS,
+    GROUP_LABELS,
+    RATER_GROUPS,
+    CohortBlock,
+    CohortSummary,
+    CohortUnit,
+    ParticipantReport,
+)
+
+if TYPE_CHECKING:
+    from implassess.participants.assemble import BuildOptions, Outcome
+
+
+def summarise(
+    data: Data360,
+    cohorts: Mapping[str, list[str]],
+    rated: Mapping[str, Rated],
+    rated_base: Mapping[str, Rated],
+    outcomes: Sequence[Outcome],
+    options: BuildOptions,
+) -> CohortSummary:
+    reports = {o.participant: o.report for o in outcomes if o.report is not None}
+    blocks = [
+        _block(data, label or "No cohort", members, rated, rated_base, reports, options)
+        for label, members in cohorts.items()
+    ]
+    if len(cohorts) > 1:
+        blocks.append(
+            _block(
+                data, "All participants", [p for m in cohorts.values() for p in m], rated, rated_base, reports, options
+            )
+        )
+    maturity = data.instruments[0].maturity
+    return CohortSummary(
+        programme=options.programme,
+        wave=options.wave,
+        date=options.date,
+        client=options.client,
+        consultancy=options.consultancy,
+        compare_wave=options.compare_wave,
+        blocks=blocks,
+        min_cohort=options.min_cohort,
+        levels=[(lv.level, lv.name) for lv in maturity.levels],
+        failed=sum(1 for o in outcomes if o.report is None),
+    )
+
+
+def _block(
+    data: Data360,
+    label: str,
+    members: Sequence[str],
+    rated: Mapping[str, Rated],
+    rated_base: Mapping[str, Rated],
+    reports: Mapping[str, ParticipantReport],
+    options: BuildOptions,
+) -> CohortBlock:
+    with_report = [p for p in members if p in reports]
+    if len(with_report) < options.min_cohort:
+        return CohortBlock(label, len(with_report), False)
+    now = [rated[p] for p in with_report]
+    n_levels = max(len(inst.maturity.levels) for inst in data.instruments)
+    units: list[CohortUnit] = []
+    frac = options.gap_fraction
+    for u in unit_order(data):
+        unit = data.units[u]
+        o = np.array([r.others_units[u] for r in now])
+        s = np.array([r.self_units[u] for r in now])
+        g = s - o
+        has = ~np.isnan(o)
+        flags = t3.flag_gaps(g, 100.0, frac)
+        levels = [0] * n_levels
+        for v in o[has].tolist():
+            lv, _ = level_of(data, unit, v)
+            if lv is not None and 1 <= lv <= n_levels:
+                levels[lv - 1] += 1
+        mean_change = improved = declined = None
+        if options.compare_wave:
+            pairs = [(rated_base[p].others_units[u], rated[p].others_units[u]) for p in with_report if p in rated_base]
+            diffs = np.array([b2 - b1 for b1, b2 in pairs]) if pairs else np.array([])
+            diffs = diffs[~np.isnan(diffs)]
+            if diffs.size >= options.min_cohort:
+                mean_change = float(diffs.mean())
+            verdicts = [
+                c.verdict
+                for p in with_report
+                for c in reports[p].change
+                if c.key == unit.key and c.source == ALL_OTHERS
+            ]
+            if unit.kind == "dimension" and len(verdicts) >= options.min_cohort:
+                improved = verdicts.count("improved")
+                declined = verdicts.count("declined")
+        enough = int(has.sum()) >= options.min_cohort
+        units.append(
+            CohortUnit(
+                unit.key,
+                unit.name,
+                "dimension" if unit.kind == "dimension" else "facet",
+                int(has.sum()),
+                opt_float(float(np.nanmean(s))) if enough else None,
+                opt_float(float(np.nanmean(o))) if enough else None,
+                opt_float(float(np.nanmean(g))) if enough else None,
+                sum(1 for f in flags if f == "blind-spot") if enough else 0,
+                sum(1 for f in flags if f == "hidden-strength") if enough else 0,
+                levels if enough else (),
+                mean_change,
+                improved,
+                declined,
+            )
+        )
+    raters = []
+    for grp in RATER_GROUPS:
+        raters.append(
+            (
+                GROUP_LABELS[grp],
+                sum(r.counts.get(grp, 0) for r in now),
+                sum(1 for r in now if grp in r.visibility.shown),
+            )
+        )
+    raters.append(
+        (
+            GROUP_LABELS[ALL_OTHERS],
+            sum(sum(r.counts.values()) for r in now),
+            sum(1 for r in now if r.visibility.all_others_shown),
+        )
+    )
+    themes: Counter[str] = Counter()
+    titles: dict[str, str] = {}
+    for p in with_report:
+        for e in reports[p].plan:
+            if e.priority:  # triggered actions only: level recommendations are the same for a level
+                themes[e.action] += 1
+                titles[e.action] = e.title
+    top = sorted(themes.items(), key=lambda kv: (-kv[1], titles[kv[0]]))[:8]
+    return CohortBlock(label, len(with_report), True, units, raters, [(titles[a], c) for a, c in top])
