@@ -223,7 +223,7 @@ def test_suppressed_cell_is_labelled_and_its_score_appears_nowhere(rendered, mod
     heat = pages[page_of(pages, "Results by group")]
     heat_lines = lines(heat)
     assert heat_lines.count("suppressed") == 1
-    assert "suppressed (fewer than 5 respondents)" in heat
+    assert "suppressed (fewer than 5 respondents, or complementary)" in heat
     assert model.heatmap is not None
     shown = [v for row in model.heatmap.cells for v in row if v is not None]
     numbers = [line for line in heat_lines if re.fullmatch(r"\d+\.\d", line)]

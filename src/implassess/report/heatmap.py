@@ -114,7 +114,11 @@ def _heatmap_chunk(
 def heatmap_legend(look: Look, levels: Sequence[LevelBand], width: float, min_group_size: int | None) -> Drawing:
     """Level swatches (with their bands), the suppressed swatch and the no-data mark."""
     entries: list[tuple[str, str]] = [(f"{b.level} {b.name} ({b.min:g}–{b.max:g})", f"level{b.level}") for b in levels]
-    rule = f"suppressed (fewer than {min_group_size} respondents)" if min_group_size else "suppressed (group too small)"
+    rule = (
+        f"suppressed (fewer than {min_group_size} respondents, or complementary)"
+        if min_group_size
+        else "suppressed (group too small)"
+    )
     entries += [(rule, "suppressed"), ("– no data", "none")]
     lines: list[list[tuple[str, str, float]]] = [[]]
     used = 0.0

@@ -38,8 +38,9 @@ def group_heatmap(ctx: ReportContext) -> list[Flowable]:
         cells = "cell is" if suppressed == 1 else "cells are"
         out.append(
             ctx.para(
-                f"{suppressed} {cells} suppressed because fewer than {min_n or 'the minimum number of'} people in "
-                "the group answered. Suppressed results are not merged into other groups.",
+                f"{suppressed} {cells} suppressed: the group has fewer than {min_n or 'the minimum number of'} "
+                "respondents, or its result could otherwise be worked out from the total and the other groups "
+                "(complementary suppression). Suppressed results are not merged into other groups.",
                 "caption",
             )
         )
