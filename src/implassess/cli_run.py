@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from implassess.run import RunSummary
+if TYPE_CHECKING:
+    from implassess.run import RunSummary
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 

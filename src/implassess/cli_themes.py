@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from implassess import plugins
-from implassess.contracts import Theme
 from implassess.errors import NotFoundError
-from implassess.themes import load_theme, theme_as_dict
+
+if TYPE_CHECKING:
+    from implassess.contracts import Theme
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -57,6 +58,8 @@ def _find(ref: str) -> Theme:
         return loaded[ref]
     path = Path(ref)
     if path.suffix == ".toml" and path.is_file():
+        from implassess.themes import load_theme
+
         return load_theme(path)
     raise NotFoundError("theme", ref, list(loaded))
 
@@ -70,6 +73,8 @@ def themes_show(name: str, as_json: bool) -> None:
     Example: implassess themes show default --json
     """
     theme = _find(name)
+    from implassess.themes import theme_as_dict
+
     data = theme_as_dict(theme)
     if as_json:
         _echo_json(data)
