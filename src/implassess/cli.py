@@ -316,13 +316,14 @@ def plugin_new(name: str, out_dir: Path, title: str | None, author: str, scoring
 
 def _add_command_modules() -> None:
     """Commands that live in their own modules (each imports its heavy libraries lazily)."""
+    from implassess.cli_participants import participants
     from implassess.cli_responses import instruments_export, readers_cmd, responses
     from implassess.cli_run import demo, run
     from implassess.cli_sample import sample
     from implassess.cli_score import change, norms, score
     from implassess.cli_themes import themes
 
-    for command in (run, demo, sample, responses, readers_cmd, score, norms, change, themes):
+    for command in (run, demo, participants, sample, responses, readers_cmd, score, norms, change, themes):
         cli.add_command(command)
     instruments.add_command(instruments_export)
 

@@ -8,6 +8,7 @@ applies :func:`~implassess.participants.three_sixty.decide_visibility`.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -241,7 +242,7 @@ def read_roster(path: Path) -> dict[str, Person]:
         raise InputError(str(path), f"Cannot read the participants file: {exc.strerror or exc}.") from None
     except UnicodeDecodeError:
         raise InputError(str(path), "The participants file is not UTF-8 text; save it as UTF-8 CSV.") from None
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     headers = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [h for h in ("participant", "name") if h not in headers]
     if missing:
