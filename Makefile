@@ -18,6 +18,8 @@ demo: $(STAMP)
 	$(BIN)/implassess demo --out-dir demo-output
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

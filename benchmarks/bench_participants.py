@@ -63,7 +63,7 @@ class PlainCanvas(Canvas):
         super().__init__(*a, **kw)
         self.pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # noqa: N802
+    def showPage(self) -> None:
         self.pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -89,7 +89,10 @@ def plain_story(r: ParticipantReport, look: Look, width: float) -> list[Any]:
 
     def table(rows: list[list[str]], widths: list[float]) -> Table:
         cells = [
-            [Paragraph(esc(c), s["cell_head" if i == 0 else "cell"]) if j == 0 or i == 0 else c for j, c in enumerate(row)]
+            [
+                Paragraph(esc(c), s["cell_head" if i == 0 else "cell"]) if j == 0 or i == 0 else c
+                for j, c in enumerate(row)
+            ]
             for i, row in enumerate(rows)
         ]
         t = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
@@ -102,39 +105,108 @@ def plain_story(r: ParticipantReport, look: Look, width: float) -> list[Any]:
     story: list[Any] = [Spacer(1, 30), p("Leadership 360 report", "cover_title"), p(r.name, "cover_client")]
     story += [p(r.programme, "cover_line"), p(r.wave, "cover_line"), NextPageTemplate("body"), PageBreak()]
     story += [p("Summary", "h1"), p("This private report compares how you rated yourself with others.", "lead")]
-    story.append(table([["Group", "Raters", "Shown"]] + [[g.label, str(g.n or ""), g.note] for g in r.groups],
-                       [90, 46, width - 136]))
-    story += [Paragraph(f"{esc(u.name)}: gap {fmt_delta(u.gap)}", s["bullet"], bulletText="•") for u in r.units if u.flag]
+    story.append(
+        table(
+            [["Group", "Raters", "Shown"]] + [[g.label, str(g.n or ""), g.note] for g in r.groups],
+            [90, 46, width - 136],
+        )
+    )
+    story += [
+        Paragraph(f"{esc(u.name)}: gap {fmt_delta(u.gap)}", s["bullet"], bulletText="•") for u in r.units if u.flag
+    ]
     story.append(p("Your profile", "h2"))
-    rows = [(u.name, u.kind == "facet", {"self": u.self_score, "others": u.others, "cohort": u.cohort_others})
-            for u in r.units]
+    rows = [
+        (u.name, u.kind == "facet", {"self": u.self_score, "others": u.others, "cohort": u.cohort_others})
+        for u in r.units
+    ]
     story.append(participant_charts.score_dots(look, rows, r.levels, width))
-    story.append(table([["Unit", "Self", "Others", "Level", "Cohort", "Gap"]] + [
-        [u.name, fmt_score(u.self_score), fmt_score(u.others), u.others_level_name, fmt_score(u.cohort_others),
-         fmt_delta(u.gap)] for u in r.units], [width - 310, 56, 56, 86, 56, 56]))
+    story.append(
+        table(
+            [["Unit", "Self", "Others", "Level", "Cohort", "Gap"]]
+            + [
+                [
+                    u.name,
+                    fmt_score(u.self_score),
+                    fmt_score(u.others),
+                    u.others_level_name,
+                    fmt_score(u.cohort_others),
+                    fmt_delta(u.gap),
+                ]
+                for u in r.units
+            ],
+            [width - 310, 56, 56, 86, 56, 56],
+        )
+    )
     story += [PageBreak(), p("Self and others", "h1")]
     ng = len(r.group_columns)
     for d in (u for u in r.units if u.kind == "dimension"):
         story.append(p(d.name, "h2"))
         units = [d, *(u for u in r.units if u.kind == "facet" and u.dimension == d.key)]
-        story.append(table([["", "Self", "All", *r.group_columns, "Gap", ""]] + [
-            [u.name, fmt_score(u.self_score), fmt_score(u.others), *(fmt_score(v) for v in u.groups),
-             fmt_delta(u.gap), u.flag or ""] for u in units], [width - 44 * (3 + ng) - 70, *[44] * (3 + ng), 70]))
+        story.append(
+            table(
+                [["", "Self", "All", *r.group_columns, "Gap", ""]]
+                + [
+                    [
+                        u.name,
+                        fmt_score(u.self_score),
+                        fmt_score(u.others),
+                        *(fmt_score(v) for v in u.groups),
+                        fmt_delta(u.gap),
+                        u.flag or "",
+                    ]
+                    for u in units
+                ],
+                [width - 44 * (3 + ng) - 70, *[44] * (3 + ng), 70],
+            )
+        )
         items = [it for it in r.items if it.dimension == d.key]
-        story.append(table([["Item", "Self", "Others", *r.group_columns, "Gap"]] + [
-            [it.text, fmt_mean(it.self_value), fmt_mean(it.others), *(fmt_mean(v) for v in it.groups),
-             fmt_mean(it.gap)] for it in items], [width - 40 * (3 + ng), *[40] * (3 + ng)]))
+        story.append(
+            table(
+                [["Item", "Self", "Others", *r.group_columns, "Gap"]]
+                + [
+                    [
+                        it.text,
+                        fmt_mean(it.self_value),
+                        fmt_mean(it.others),
+                        *(fmt_mean(v) for v in it.groups),
+                        fmt_mean(it.gap),
+                    ]
+                    for it in items
+                ],
+                [width - 40 * (3 + ng), *[40] * (3 + ng)],
+            )
+        )
     story += [PageBreak(), p("Blind spots and largest gaps", "h1")]
     for items in (r.top_positive, r.top_negative, r.highest, r.lowest):
-        story.append(table([["Item", "Self", "Others", "Gap"]] + [
-            [it.text, fmt_mean(it.self_value), fmt_mean(it.others), fmt_mean(it.gap)] for it in items],
-            [width - 144, 48, 48, 48]))
+        story.append(
+            table(
+                [["Item", "Self", "Others", "Gap"]]
+                + [[it.text, fmt_mean(it.self_value), fmt_mean(it.others), fmt_mean(it.gap)] for it in items],
+                [width - 144, 48, 48, 48],
+            )
+        )
     story += [PageBreak(), p("Comments", "h1")]
     story += [Paragraph(esc(c), s["bullet"], bulletText="“") for c in (*r.comments, *r.self_comments)]
     if r.change:
-        story += [p("Change", "h1"), table([["Dimension", "Ratings", "Before", "After", "Change", "RCI", ""]] + [
-            [c.name, c.source, fmt_score(c.before), fmt_score(c.after), fmt_delta(c.change), fmt_mean(c.rci),
-             c.verdict] for c in r.change], [width - 362, 66, 50, 50, 50, 50, 96])]
+        story += [
+            p("Change", "h1"),
+            table(
+                [["Dimension", "Ratings", "Before", "After", "Change", "RCI", ""]]
+                + [
+                    [
+                        c.name,
+                        c.source,
+                        fmt_score(c.before),
+                        fmt_score(c.after),
+                        fmt_delta(c.change),
+                        fmt_mean(c.rci),
+                        c.verdict,
+                    ]
+                    for c in r.change
+                ],
+                [width - 362, 66, 50, 50, 50, 50, 96],
+            ),
+        ]
     story += [PageBreak(), p("Development plan", "h1"), p(r.plan_basis)]
     for e in r.plan:
         story += [Paragraph(f"<b>{e.rank}. {esc(e.title)}</b> ({esc(e.horizon)})", s["body"]), p(e.reason, "small")]

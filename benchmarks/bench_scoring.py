@@ -129,8 +129,8 @@ def big_run(n: int) -> None:
     """Child process: score n × 60 and aggregate the organisation; print peak RSS and times."""
     import resource
 
+    from implassess.responses import from_values as make_response_set
     from implassess.scoring import ScoreSettings, aggregate, score_respondents
-    from implassess.scoring._fallback import make_response_set
 
     inst = instrument()
     x, _ = data(n)
@@ -152,8 +152,8 @@ def main() -> None:
     if args.child:
         big_run(args.child)
         return
+    from implassess.responses import from_values as make_response_set
     from implassess.scoring import ScoreSettings, aggregate, score_respondents
-    from implassess.scoring._fallback import make_response_set
 
     n, big = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
     inst = instrument()

@@ -18,7 +18,9 @@ print(f"{responses.n} respondents accepted, {len(responses.rejected)} rows rejec
 
 result = ia.score(responses, by=["site"], min_group_size=5)
 for dim in result.profile.organisation.dimensions:
-    print(f"{dim.id:<20} score {dim.score_0_100:5.1f}  level {dim.level}  alpha {dim.alpha:.2f}  rwg(j) {dim.rwg_j:.2f}")
+    print(
+        f"{dim.id:<20} score {dim.score_0_100:5.1f}  level {dim.level}  alpha {dim.alpha:.2f}  rwg(j) {dim.rwg_j:.2f}"
+    )
 for action in result.profile.actions[:3]:
     print(f"action {action.rank}: {action.title} ({action.priority})")
 

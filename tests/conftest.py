@@ -56,7 +56,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run(
         [
-            str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel),
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            str(wheel),
             str(REPO / "plugins" / "implassess-example"),
             str(REPO / "plugins" / "implassess-practice-checklist"),
             str(REPO / "plugins" / "implassess-brand-northstar"),

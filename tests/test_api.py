@@ -29,8 +29,19 @@ def test_api_and_cli_give_the_same_numbers(tmp_path: Path) -> None:
     result = ia.score(ia.read_responses(survey, "clarity-gaps", duplicates="latest"), by=["site"], reproducible=True)
     cli_out = CliRunner().invoke(
         cli,
-        ["score", str(survey), "--instrument", "clarity-gaps", "--by", "site", "--duplicates", "latest",
-         "--reproducible", "-o", str(tmp_path / "out")],
+        [
+            "score",
+            str(survey),
+            "--instrument",
+            "clarity-gaps",
+            "--by",
+            "site",
+            "--duplicates",
+            "latest",
+            "--reproducible",
+            "-o",
+            str(tmp_path / "out"),
+        ],
         catch_exceptions=False,
     )
     assert cli_out.exit_code == 0, cli_out.output
@@ -52,7 +63,9 @@ def test_unknown_names_raise_implassess_errors() -> None:
 def test_example_script_runs(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, str(REPO / "examples" / "api_example.py"), str(tmp_path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert re.search(r"^\d+ respondents accepted, \d+ rows rejected of \d+ read$", out, re.M)
     assert re.search(r"^outcome-clarity\s+score\s+\d+\.\d\s+level [1-5]", out, re.M)

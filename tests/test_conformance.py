@@ -61,7 +61,9 @@ def test_missing_score_expectation_is_checked(minimal_path: Path) -> None:
         id="one-of-three",
         description="planning needs 2 of 3 answered; only p1 is.",
         answers={"p1": 5},
-        expected=Expected(dimensions={"planning": ExpectedScore(missing=True), "learning": ExpectedScore(missing=True)}),
+        expected=Expected(
+            dimensions={"planning": ExpectedScore(missing=True), "learning": ExpectedScore(missing=True)}
+        ),
     )
     conf = Conformance(instrument="minimal", version="1.0.0", cases=(case,))
     assert [r.passed for r in verify(inst, conf)] == [True]

@@ -8,9 +8,7 @@ import re
 from implassess import hookspecs
 from tests.conftest import REPO
 
-HOOKS = sorted(
-    name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(fn, "implassess_spec")
-)
+HOOKS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(fn, "implassess_spec"))
 
 
 def test_hookspecs_found() -> None:

@@ -226,7 +226,10 @@ def test_a_raising_hook_is_reported_by_name(fresh_plugins: None) -> None:
         assert "Plugin 'raiser' failed." in result.stderr
         with pytest.raises(Exception) as info:
             plugins.prepare_jinja2_environment(jinja2.Environment(), "report")
-        assert str(info.value) == "Plugin 'raiser' failed.\nHook: prepare_jinja2_environment\nFault: KeyError: 'no such filter'"
+        assert (
+            str(info.value)
+            == "Plugin 'raiser' failed.\nHook: prepare_jinja2_environment\nFault: KeyError: 'no such filter'"
+        )
     finally:
         plugins.unregister_plugin("raiser")
 

@@ -110,9 +110,7 @@ def test_groups_csv_matches_profile_json(demo: Path) -> None:
 
 def test_suppressed_groups_reach_no_output(demo: Path, pdf_text: str) -> None:
     profile = json.loads((demo / "clarity-gaps" / "profile.json").read_text())
-    suppressed = [
-        g["key"] for b in profile["breakdowns"] for g in b["groups"] if g.get("suppressed")
-    ]
+    suppressed = [g["key"] for b in profile["breakdowns"] for g in b["groups"] if g.get("suppressed")]
     assert {"site": "Harbourside Hospice"} in suppressed
     for b in profile["breakdowns"]:
         for g in b["groups"]:
@@ -131,7 +129,9 @@ def test_reproducible_runs_are_byte_identical(demo: Path, tmp_path: Path) -> Non
     shutil.copytree(demo / "data", tmp_path / "data")
     for name in ("assessment.toml", "targets.toml"):
         shutil.copy(demo / name, tmp_path / name)
-    result = CliRunner().invoke(cli, ["run", str(tmp_path / "assessment.toml"), "--reproducible"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["run", str(tmp_path / "assessment.toml"), "--reproducible"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     for rel in ("report.pdf", "clarity-gaps/profile.json", "clarity-gaps/groups.csv", "manifest.json"):
         if rel == "manifest.json":
@@ -146,7 +146,7 @@ def test_hostile_client_text_renders_literally(demo: Path, tmp_path: Path) -> No
     shutil.copytree(demo / "data", tmp_path / "data")
     shutil.copy(demo / "targets.toml", tmp_path / "targets.toml")
     text = (demo / "assessment.toml").read_text()
-    text = text.replace('name = "Northbridge Health"', "name = \"<b>Acme</b> & Sons </para><font size=80>\"")
+    text = text.replace('name = "Northbridge Health"', 'name = "<b>Acme</b> & Sons </para><font size=80>"')
     (tmp_path / "assessment.toml").write_text(text)
     result = CliRunner().invoke(cli, ["run", str(tmp_path / "assessment.toml")], catch_exceptions=False)
     assert result.exit_code == 0, result.output

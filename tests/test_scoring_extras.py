@@ -12,8 +12,8 @@ import pytest
 from implassess.errors import IncompatibleError, InputError, InstrumentError
 from implassess.instrument_format import load_file
 from implassess.model import Condition, Trigger
-from implassess.scoring import ScoreSettings, score, score_respondents
 from implassess.responses import from_values as make_response_set
+from implassess.scoring import ScoreSettings, score, score_respondents
 from implassess.scoring.change import compare_profiles, reliable_change
 from implassess.scoring.kpis import evaluate_kpis
 from implassess.scoring.norms import parse_norms

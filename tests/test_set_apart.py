@@ -19,12 +19,7 @@ def test_dont_know_and_not_applicable_are_counted_apart(tmp_path: Path, minimal_
     csv = tmp_path / "export.csv"
     # p1: two answers (4, 5), one "Don't know" (code 8), one "Not applicable" label, one blank.
     csv.write_text(
-        "respondent_id,p1,p2,p3,l1,l2\n"
-        "a,4,3,2,4,4\n"
-        "b,5,3,2,4,4\n"
-        "c,8,3,2,4,4\n"
-        "d,Not applicable,3,2,4,4\n"
-        "e,,3,2,4,4\n"
+        "respondent_id,p1,p2,p3,l1,l2\na,4,3,2,4,4\nb,5,3,2,4,4\nc,8,3,2,4,4\nd,Not applicable,3,2,4,4\ne,,3,2,4,4\n"
     )
     rs = read_responses(csv, inst)
     assert rs.n == 5

@@ -33,8 +33,9 @@ def test_tutorial_steps_run_and_the_plugin_scores_and_renders(installed: Path, t
     subprocess.run([str(installed / "bin" / "pip"), "install", "--quiet", "pytest"], check=True, env=env)
     try:
         for block in _blocks():
-            done = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path, env=env,
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True
+            )
             assert done.returncode == 0, f"step failed:\n{block}\n{done.stdout}\n{done.stderr}"
         pdf = tmp_path / "ward-report" / "report.pdf"
         text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
@@ -42,5 +43,8 @@ def test_tutorial_steps_run_and_the_plugin_scores_and_renders(installed: Path, t
         manifest = (tmp_path / "ward-report" / "ward-safety" / "profile.json").read_text()
         assert '"scoring_rule": "ward-safety-rule"' in manifest
     finally:
-        subprocess.run([str(installed / "bin" / "pip"), "uninstall", "--quiet", "-y", "implassess-ward-safety"],
-                       env=env, check=False)
+        subprocess.run(
+            [str(installed / "bin" / "pip"), "uninstall", "--quiet", "-y", "implassess-ward-safety"],
+            env=env,
+            check=False,
+        )

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from tests.conftest import REPO
 
@@ -19,9 +18,7 @@ pytestmark = pytest.mark.slow
 
 def _run(venv: Path, *args: str, cwd: Path) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("IMPLASSESS_LOAD_PLUGINS", "PYTHONPATH")}
-    out = subprocess.run(
-        [str(venv / "bin" / "implassess"), *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
+    out = subprocess.run([str(venv / "bin" / "implassess"), *args], cwd=cwd, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     return out.stdout
 
@@ -70,7 +67,10 @@ def test_practice_checklist_plugin_scores_by_gating_through_its_entry_point(inst
 
 def test_builtin_instruments_verify_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     report = json.loads(_run(installed, "instruments", "verify", "--all", "--json", cwd=tmp_path))
-    assert {e["instrument"] for e in report} >= _builtin_ids() - {"implementation-leadership-diagnostic", "implementation-leadership-360"}
+    assert {e["instrument"] for e in report} >= _builtin_ids() - {
+        "implementation-leadership-diagnostic",
+        "implementation-leadership-360",
+    }
     assert all(c["passed"] for e in report for c in e["cases"])
 
 
@@ -83,10 +83,6 @@ def test_brand_pack_themes_the_demo_through_its_entry_point(installed: Path, tmp
     reader = PdfReader(tmp_path / "demo" / "report.pdf")
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "About Northstar Advisory" in text
-    fonts = {
-        str(f["/BaseFont"])
-        for page in reader.pages[:3]
-        for f in page["/Resources"]["/Font"].values()
-    }
+    fonts = {str(f["/BaseFont"]) for page in reader.pages[:3] for f in page["/Resources"]["/Font"].values()}
     assert any("SourceSans" in f for f in fonts), fonts
     assert round(float(reader.pages[0].mediabox.width)) == 612  # Letter

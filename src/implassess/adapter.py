@@ -68,9 +68,7 @@ def battery_overall(scored: Sequence[ScoredInstrument]) -> float | None:
     return sum(w * v for w, v in pairs) / sum(w for w, _ in pairs)
 
 
-def _dimension_view(
-    s: ScoredInstrument, unit: UnitStats, variables: dict[str, str], dim_id: str
-) -> DimensionView:
+def _dimension_view(s: ScoredInstrument, unit: UnitStats, variables: dict[str, str], dim_id: str) -> DimensionView:
     inst = s.instrument
     org = s.result.profile.organisation
     dim = inst.dimension(unit.id)
@@ -255,7 +253,7 @@ def build_report_model(
         min_group_size=min_group_size,
         missing_data_rule=(
             f"A dimension is scored for a respondent only when at least {share:.0%} of its items are answered; "
-            "\"Don't know\", \"Not applicable\" and blank answers count as missing, never as a value."
+            '"Don\'t know", "Not applicable" and blank answers count as missing, never as a value.'
         ),
         suppression_rule=(
             f"Results of a group with fewer than {min_group_size} respondents are suppressed in every output; "

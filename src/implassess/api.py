@@ -143,7 +143,9 @@ def render_report(
     return Path(_render(model, theme, Path(out_path), reproducible=reproducible).path)
 
 
-def run_assessment(assessment_file: str | Path, *, out_dir: str | Path | None = None, reproducible: bool | None = None) -> RunSummary:
+def run_assessment(
+    assessment_file: str | Path, *, out_dir: str | Path | None = None, reproducible: bool | None = None
+) -> RunSummary:
     """Run a whole assessment file, as ``implassess run`` does."""
     from implassess.assessment import load_assessment
     from implassess.run import run_assessment as _run
@@ -155,7 +157,9 @@ def run_assessment(assessment_file: str | Path, *, out_dir: str | Path | None = 
     )
 
 
-def make_sample(out_dir: str | Path, *, battery: str = "implementation-leadership-diagnostic", seed: int = 7) -> list[Path]:
+def make_sample(
+    out_dir: str | Path, *, battery: str = "implementation-leadership-diagnostic", seed: int = 7
+) -> list[Path]:
     """Write the seeded sample data set (survey, 360, KPI sheets) into ``out_dir``."""
     from implassess.sample import generate, write_sample
 

@@ -151,7 +151,9 @@ def load_assessment(path: Path) -> Assessment:
     findings += problems
     findings += _check_raw(raw, source, path.resolve().parent)
     if record is not None and (record.battery is None) == (not record.instruments):
-        findings.append(Finding(source, "", "Name either 'battery' or 'instruments' (exactly one of them).", code="target"))
+        findings.append(
+            Finding(source, "", "Name either 'battery' or 'instruments' (exactly one of them).", code="target")
+        )
     if findings:
         raise InstrumentError(findings)
     assert record is not None
@@ -165,7 +167,9 @@ def _check_raw(raw: dict[str, Any], source: str, base: Path) -> list[Finding]:
     size = scoring.get("min-group-size")
     if isinstance(size, int) and not isinstance(size, bool) and size < 1:
         findings.append(
-            Finding(source, "scoring.min-group-size", f"Found {size}; expected a whole number of at least 1.", code="range")
+            Finding(
+                source, "scoring.min-group-size", f"Found {size}; expected a whole number of at least 1.", code="range"
+            )
         )
     files: list[tuple[str, Any]] = []
     responses = raw.get("responses") if isinstance(raw.get("responses"), list) else []

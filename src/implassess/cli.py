@@ -168,7 +168,8 @@ def instruments_show(ref: str, as_json: bool, form: str | None) -> None:
     if record.forms:
         click.echo("Forms: " + ", ".join(f"{f.id} ({f.name})" for f in record.forms))
     click.echo(
-        "Levels: " + ", ".join(f"{lv.level} {lv.name} [{lv.min:g}-{lv.max:g})" for lv in record.maturity.levels)
+        "Levels: "
+        + ", ".join(f"{lv.level} {lv.name} [{lv.min:g}-{lv.max:g})" for lv in record.maturity.levels)
         + f"; overall rule: {record.maturity.rule}"
     )
     for dim in record.dimensions:
@@ -207,7 +208,9 @@ def instruments_validate(paths: tuple[Path, ...], as_json: bool) -> None:
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
     if as_json:
-        _echo_json({"files": n_files, "errors": errors, "warnings": warnings, "findings": [f.as_dict() for f in findings]})
+        _echo_json(
+            {"files": n_files, "errors": errors, "warnings": warnings, "findings": [f.as_dict() for f in findings]}
+        )
     else:
         for f in findings:
             click.echo(str(f))

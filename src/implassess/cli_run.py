@@ -32,8 +32,13 @@ def _print_summary(summary: RunSummary) -> None:
 
 @click.command("run", context_settings=CONTEXT)
 @click.argument("assessment_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: [outputs] dir of the assessment).")
+@click.option(
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: [outputs] dir of the assessment).",
+)
 @click.option("--reproducible", is_flag=True, default=None, help="Byte-identical outputs (fixed dates).")
 @click.option("--theme", default=None, help="Theme name or theme TOML, overriding the assessment's.")
 def run(assessment_file: Path, out_dir: Path | None, reproducible: bool | None, theme: str | None) -> None:
@@ -45,14 +50,14 @@ def run(assessment_file: Path, out_dir: Path | None, reproducible: bool | None, 
     from implassess.assessment import load_assessment
     from implassess.run import run_assessment
 
-    summary = run_assessment(
-        load_assessment(assessment_file), out_dir=out_dir, reproducible=reproducible, theme=theme
-    )
+    summary = run_assessment(load_assessment(assessment_file), out_dir=out_dir, reproducible=reproducible, theme=theme)
     _print_summary(summary)
 
 
 @click.command("demo", context_settings=CONTEXT)
-@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"), show_default=True)
+@click.option(
+    "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"), show_default=True
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the sample data.")
 @click.option("--reproducible", is_flag=True, help="Byte-identical outputs.")
 @click.option("--theme", default=None, help="Theme name or theme TOML (default: the bundled assessment's).")
@@ -73,5 +78,7 @@ def demo(out_dir: Path, seed: int, reproducible: bool, theme: str | None) -> Non
     for name in ("assessment.toml", "targets.toml"):
         shutil.copyfile(data_dir("templates") / "demo" / name, out_dir / name)
     click.echo(f"Sample data (seed {seed}) written to {out_dir / 'data'}; assessment: {out_dir / 'assessment.toml'}")
-    summary = run_assessment(load_assessment(out_dir / "assessment.toml"), reproducible=reproducible or None, theme=theme)
+    summary = run_assessment(
+        load_assessment(out_dir / "assessment.toml"), reproducible=reproducible or None, theme=theme
+    )
     _print_summary(summary)

@@ -255,9 +255,7 @@ class Action:
 class Condition:
     """A test on a dimension or KPI statistic."""
 
-    statistic: Literal[
-        "score", "level", "mean", "rwg-j", "alpha", "gap", "value", "kpi-level", "rag"
-    ]
+    statistic: Literal["score", "level", "mean", "rwg-j", "alpha", "gap", "value", "kpi-level", "rag"]
     """The statistic tested."""
     op: Literal["<", "<=", ">", ">=", "==", "!="]
     """Comparison operator."""

@@ -264,7 +264,10 @@ def _named(kind: str) -> Callable[[Any, str], list[tuple[str, Any]]]:
 
 def get_readers() -> dict[str, Any]:
     """Reader name → :class:`~implassess.contracts.ResponseReader`."""
-    return {k: v for k, (_, v) in _cached("readers", lambda: _collect("register_readers", _named("reader"), "Reader")).items()}
+    return {
+        k: v
+        for k, (_, v) in _cached("readers", lambda: _collect("register_readers", _named("reader"), "Reader")).items()
+    }
 
 
 def _accept_theme(thing: Any, plugin: str) -> list[tuple[str, Any]]:
@@ -278,7 +281,9 @@ def _accept_theme(thing: Any, plugin: str) -> list[tuple[str, Any]]:
 
 def get_themes() -> dict[str, Any]:
     """Theme name → :class:`~implassess.contracts.Theme`."""
-    return {k: v for k, (_, v) in _cached("themes", lambda: _collect("register_themes", _accept_theme, "Theme")).items()}
+    return {
+        k: v for k, (_, v) in _cached("themes", lambda: _collect("register_themes", _accept_theme, "Theme")).items()
+    }
 
 
 def get_report_sections() -> list[Any]:
@@ -301,7 +306,10 @@ def get_report_sections() -> list[Any]:
                     _note(
                         str(
                             DuplicateNameError(
-                                "Report section", section.id, sections[section.id][0], impl.plugin_name,
+                                "Report section",
+                                section.id,
+                                sections[section.id][0],
+                                impl.plugin_name,
                                 "register_report_sections",
                             )
                         )

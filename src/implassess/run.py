@@ -94,9 +94,7 @@ def _wave_slice(rs: Any, wave: str) -> Any:
 
     waves = rs.attributes.get("wave")
     if waves is None:
-        raise ImplassessError(
-            f"{rs.source}: the assessment scores wave {wave!r}, but the file has no 'wave' column."
-        )
+        raise ImplassessError(f"{rs.source}: the assessment scores wave {wave!r}, but the file has no 'wave' column.")
     keep = np.array([w == wave for w in waves], dtype=bool)
     if not keep.any():
         found = sorted({w for w in waves if w})
@@ -115,7 +113,9 @@ def _targets_by_instrument(path: Path, members: list[Member]) -> dict[str, tuple
     for m in members:
         inst = m.instrument
         ids = {d.id for d in inst.dimensions} | {f.id for d in inst.dimensions for f in d.facets}
-        mine = [(i, r) for i, r in enumerate(rows) if isinstance(r, dict) and (r.get("dimension") or r.get("facet")) in ids]
+        mine = [
+            (i, r) for i, r in enumerate(rows) if isinstance(r, dict) and (r.get("dimension") or r.get("facet")) in ids
+        ]
         claimed |= {i for i, _ in mine}
         if mine:
             out[inst.id] = parse_targets({**raw, "targets": [r for _, r in mine]}, inst, str(path))
@@ -184,7 +184,12 @@ def run_assessment(
         sha = _sha256(path)
         file_rows = len(raw.rows) + len(raw.rejected)
         rows_read += file_rows
-        inputs[_rel(path, assessment)] = {"sha256": sha, "kind": "responses", "reader": raw.format, "rows_read": file_rows}
+        inputs[_rel(path, assessment)] = {
+            "sha256": sha,
+            "kind": "responses",
+            "reader": raw.format,
+            "rows_read": file_rows,
+        }
         for m in members:
             if not m.instrument.items or m.instrument.id in mapped:
                 continue
@@ -292,7 +297,9 @@ def run_assessment(
             "wave": assessment.scoring.wave,
             "theme": assessment.report.theme,
         },
-        "outputs": {name: {"path": str(p.relative_to(out)), "sha256": _sha256(p)} for name, p in sorted(outputs.items())},
+        "outputs": {
+            name: {"path": str(p.relative_to(out)), "sha256": _sha256(p)} for name, p in sorted(outputs.items())
+        },
         "warnings": warnings,
     }
     from implassess.scoring.profile import write_atomic
@@ -318,7 +325,9 @@ def _empty(n_items: int) -> Any:
     return np.empty((0, n_items))
 
 
-def _write_change(rs: Any, assessment: Assessment, settings: Any, inst: Instrument, out: Path, reproducible: bool) -> dict[str, Path]:
+def _write_change(
+    rs: Any, assessment: Assessment, settings: Any, inst: Instrument, out: Path, reproducible: bool
+) -> dict[str, Path]:
     """Score the comparison wave and write the group-level change."""
     from implassess.scoring import score
     from implassess.scoring.change import compare_profiles
@@ -415,7 +424,9 @@ def _render(
         language=client.language,
         confidentiality=client.confidentiality,
     )
-    heatmap_by = assessment.report.heatmap_by or (assessment.scoring.by[0].split(",")[0] if assessment.scoring.by else None)
+    heatmap_by = assessment.report.heatmap_by or (
+        assessment.scoring.by[0].split(",")[0] if assessment.scoring.by else None
+    )
     model = build_report_model(
         scored,
         meta,

@@ -33,8 +33,7 @@ def scaffold_plugin(
     """Write the plugin distribution ``implassess-NAME`` under ``out_dir``; returns the files."""
     if not NAME_RE.match(name):
         raise ImplassessError(
-            f"Plugin name {name!r} is not usable; expected lower-case words joined by hyphens, "
-            "such as 'ward-safety'."
+            f"Plugin name {name!r} is not usable; expected lower-case words joined by hyphens, such as 'ward-safety'."
         )
     dist = f"implassess-{name}"
     module = "implassess_" + name.replace("-", "_")

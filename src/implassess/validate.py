@@ -41,8 +41,5 @@ def validate_paths(paths: list[Path]) -> tuple[list[Finding], int]:
         known = set(plugins.get_instruments()) | local_ids
         for path, raw in raws.items():
             if raw.get("kind") == "battery":
-                findings += [
-                    f for f in lint.lint_battery(raw, str(path), known) if f.code == "unknown-instrument"
-                ]
+                findings += [f for f in lint.lint_battery(raw, str(path), known) if f.code == "unknown-instrument"]
     return findings, len(files)
-
