@@ -182,3 +182,31 @@ def test_comment_order_does_not_depend_on_input_order() -> None:
 def test_rules_helpers() -> None:
     rules = AnonymityRules.default(show_manager=True).with_minimums(**{"direct-report": 5, "all_others": 6})
     assert [rules.minimum(g) for g in (*RATER_GROUPS, "all-others")] == [1, 3, 5, 3, 6]
+
+
+def test_all_others_is_hidden_where_subtraction_would_expose_a_rater() -> None:
+    """The reviewer's case: two 'other' raters skip an item, so All others (9 answers) minus
+    peers (3) and direct reports (5) would leave the manager's single answer. Worked by hand:
+    hidden = 9 − 3 − 5 = 1, which is > 0 and < 3, so the item's All-others mean is hidden;
+    the second item, answered by everyone, leaves hidden = 11 − 3 − 5 = 3 and stays."""
+    nan = np.nan
+    manager = [[2.0, 4.0]]
+    peers = [[3.0, 3.0]] * 3
+    reports = [[2.8, 3.0]] * 5
+    others = [[nan, 2.0], [nan, 4.0]]
+    pooled = np.array(manager + peers + reports + others)
+    mean = t3.group_mean(pooled, 4)
+    shown = [
+        (np.array(peers), t3.group_mean(np.array(peers), 3)),
+        (np.array(reports), t3.group_mean(np.array(reports), 3)),
+    ]
+    out = t3.hide_small_remainders(pooled, mean, shown, 3)
+    assert np.isnan(out[0])
+    assert out[1] == pytest.approx(mean[1]) and not np.isnan(out[1])
+    # A shown group whose mean is hidden in a column accounts for none of its answers there:
+    # column 2 then leaves 11 − 5 = 6 answers unaccounted (≥ 3), so All others stays.
+    shown_hidden = [(np.array(peers), np.array([nan, nan])), shown[1]]
+    assert not np.isnan(t3.hide_small_remainders(pooled, mean, shown_hidden, 3)[1])
+    # Two unaccounted answers (1 < 2 < 3) are hidden as well.
+    pooled2 = np.array(manager + [[3.0, nan]] + peers + reports)
+    assert np.isnan(t3.hide_small_remainders(pooled2, t3.group_mean(pooled2, 4), shown, 3)[0])

@@ -332,8 +332,15 @@ def rate(data: Data360, rows: np.ndarray, rules: AnonymityRules) -> Rated:
         g_items[g] = t3.group_mean(data.values[idx], rules.minimum(g))
     pooled = np.array([r for g in vis.pooled for r in groups[g]], dtype=np.intp)
     if vis.all_others_shown:
-        o_units = t3.group_mean(data.pomp[pooled], rules.all_others)
-        o_items = t3.group_mean(data.values[pooled], rules.all_others)
+        floor = max(rules.minimum(g) for g in groups)
+        shown_u = [(data.pomp[np.array(groups[g], dtype=np.intp)], g_units[g]) for g in vis.shown]
+        shown_i = [(data.values[np.array(groups[g], dtype=np.intp)], g_items[g]) for g in vis.shown]
+        o_units = t3.hide_small_remainders(
+            data.pomp[pooled], t3.group_mean(data.pomp[pooled], rules.all_others), shown_u, floor
+        )
+        o_items = t3.hide_small_remainders(
+            data.values[pooled], t3.group_mean(data.values[pooled], rules.all_others), shown_i, floor
+        )
         comments = [data.comment[r] for r in pooled.tolist() if data.comment[r]]
     else:
         o_units, o_items, comments = nan_u, nan_i, []

@@ -98,6 +98,27 @@ def group_mean(values: np.ndarray, minimum: int) -> np.ndarray:
     return np.where((n >= max(1, minimum)) & (n > 0), mean, np.nan)
 
 
+def hide_small_remainders(
+    pooled: np.ndarray, others_mean: np.ndarray, shown: list[tuple[np.ndarray, np.ndarray]], minimum: int
+) -> np.ndarray:
+    """``others_mean`` with a column set to NaN where subtraction would expose a few raters.
+
+    Form-level minimums are not enough: when some raters skip an item, "All others" minus
+    the shown groups' sums for that item could leave one or two people's answers. For each
+    column, the answers in ``pooled`` (raters × measures) that no shown group mean accounts
+    for must be none or at least ``minimum``. ``shown`` holds (raters' values, displayed
+    group mean) per shown group; a group whose mean is hidden in a column accounts for none.
+    """
+    out = np.array(others_mean, dtype=np.float64, copy=True)
+    answered = (~np.isnan(pooled)).sum(axis=0)
+    accounted = np.zeros_like(answered)
+    for values, mean in shown:
+        accounted += np.where(np.isnan(mean), 0, (~np.isnan(values)).sum(axis=0))
+    hidden = answered - accounted
+    out[(hidden > 0) & (hidden < minimum)] = np.nan
+    return out
+
+
 def gap(self_values: np.ndarray, others: np.ndarray) -> np.ndarray:
     """Self − all others (NaN where either is missing)."""
     return np.asarray(self_values, dtype=np.float64) - np.asarray(others, dtype=np.float64)
