@@ -25,7 +25,15 @@ from implassess import plugins
 from implassess.contracts import RawTable, RejectedRow, ResponseReader
 from implassess.errors import ImplassessError, InputError, NotFoundError
 from implassess.readers._answers import INVALID, NONSUB_BASE, AnswerReader, convert_cells, parse_dates
-from implassess.readers._columns import ROLE_COMMENT, ROLE_DATE, ROLE_ID, ROLE_PERSONAL, ColumnMapping, plan_columns
+from implassess.readers._columns import (
+    ROLE_COMMENT,
+    ROLE_DATE,
+    ROLE_ID,
+    ROLE_PERSONAL,
+    ColumnMapping,
+    loose,
+    plan_columns,
+)
 from implassess.readers._mapping import MappingFile, check_mapping_targets, load_mapping
 from implassess.readers._text import HEAD_BYTES, delimiter_name, ragged_reason
 from implassess.readers.kpi import KpiSheet, KpiValue, type_kpis
@@ -261,6 +269,10 @@ def _ingest(
     )
 
 
+#: Panel reference headers (loose form): personal, but they identify repeated submissions.
+PANEL_REFERENCES = frozenset({"externalreference", "externaldatareference"})
+
+
 # -- mapping a table --------------------------------------------------------------------------
 
 
@@ -330,6 +342,29 @@ def map_table(
             (lambda: column(wave_col)) if wave_col is not None else None,
             notes,
         )
+        # A panel's own reference (Qualtrics ExternalReference) identifies a person across
+        # response ids; it is personal, so it is used as a private key and never quoted.
+        ref_col = next(
+            (i for i, m in enumerate(plan) if m.role == ROLE_PERSONAL and loose(cols[i]) in PANEL_REFERENCES), None
+        )
+        if ref_col is not None:
+            refs = [str(v).strip() if v is not None else "" for v in column(ref_col)]
+            keys = [
+                f"reference {hashlib.sha256(v.encode()).hexdigest()[:8]}" if v else f"row-{n}"
+                for v, n in zip(refs, rownums, strict=True)
+            ]
+            _duplicates(
+                keys,
+                refs,
+                rownums,
+                reasons,
+                duplicates,
+                f"{cols[ref_col]} (kept private)",
+                (lambda: column(date_col)) if date_col is not None else None,
+                cols[date_col] if date_col is not None else None,
+                (lambda: column(wave_col)) if wave_col is not None else None,
+                notes,
+            )
     else:
         ids = [f"row-{r}" for r in rownums]
         notes.append(

@@ -1,0 +1,25 @@
+"""A Qualtrics panel reference (ExternalReference) catches repeated submissions that got new
+response ids, without the personal value ever appearing in a message or output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from implassess.ingest import read_responses
+from implassess.plugins import get_instrument
+from implassess.sample import generate, write_sample
+
+
+def test_qualtrics_duplicates_are_found_by_panel_reference(tmp_path: Path) -> None:
+    data = generate(get_instrument("clarity-gaps"), seed=4, n_respondents=80)
+    write_sample(data, tmp_path, ("generic", "qualtrics"))
+    generic = read_responses(tmp_path / "org-survey.csv", get_instrument("clarity-gaps"))
+    qualtrics = read_responses(tmp_path / "org-survey-qualtrics.csv", get_instrument("clarity-gaps"))
+    dup_generic = [r for r in generic.rejected if "again" in r.reasons[0]]
+    dup_qualtrics = [r for r in qualtrics.rejected if "ExternalReference (kept private)" in r.reasons[0]]
+    assert len(dup_generic) == len(dup_qualtrics) >= 1
+    assert generic.n == qualtrics.n
+    refs = (tmp_path / "org-survey.csv").read_text().splitlines()
+    ids = {line.split(",")[0] for line in refs[1:]}
+    for rr in dup_qualtrics:
+        assert not any(i in rr.reasons[0] for i in ids)  # the reference value is never quoted
