@@ -168,3 +168,18 @@ def test_assessment_errors_name_the_key_and_file(tmp_path: Path) -> None:
     assert f"{bad}: colour: error: Unknown key 'colour'" in result.output
     assert f"{bad}: responses[0].path: error: File 'missing.csv' does not exist" in result.output
     assert "Traceback" not in result.output
+
+
+def test_headline_score_is_in_the_manifest_and_says_how_it_is_formed(demo: Path, pdf_text: str) -> None:
+    manifest = json.loads((demo / "manifest.json").read_text())
+    overall = manifest["overall"]
+    scores = [
+        json.loads((demo / i["id"] / "profile.json").read_text())["organisation"]["overall"]["score_0_100"]
+        for i in manifest["instruments"]
+    ]
+    assert overall["score_0_100"] == sum(scores) / len(scores)  # battery weights are all 1
+    assert overall["basis"] == "the mean of the overall scores of 7 instruments"
+    assert (
+        f"scores {fmt_score(overall['score_0_100'])} out of 100 overall (the mean of the overall scores of 7 "
+        "instruments)" in _norm(pdf_text)
+    )

@@ -68,6 +68,15 @@ def battery_overall(scored: Sequence[ScoredInstrument]) -> float | None:
     return sum(w * v for w, v in pairs) / sum(w for w, _ in pairs)
 
 
+def overall_basis(scored: Sequence[ScoredInstrument]) -> str:
+    """How :func:`battery_overall` is formed, in words for the report and the manifest."""
+    if len(scored) == 1:
+        return ""
+    weights = {s.weight for s in scored}
+    how = "mean" if len(weights) == 1 else "weighted mean"
+    return f"the {how} of the overall scores of {len(scored)} instruments"
+
+
 def _dimension_view(s: ScoredInstrument, unit: UnitStats, variables: dict[str, str], dim_id: str) -> DimensionView:
     inst = s.instrument
     org = s.result.profile.organisation
@@ -237,6 +246,7 @@ def build_report_model(
     score = battery_overall(scored)
     level = first.maturity.level_for(score) if score is not None else None
     band = first.maturity.by_number(level) if level is not None else None
+    basis = overall_basis(scored)
     scored_dims = [d for d in dims if d.score_0_100 is not None]
     ranked = sorted(scored_dims, key=lambda d: (-(d.score_0_100 or 0), d.id))
     strengths = tuple(d.id for d in ranked[:3])
@@ -266,7 +276,7 @@ def build_report_model(
     )
     return ReportModel(
         meta=meta,
-        overall=Overall(score, level, band.name if band else "", band.descriptor if band else ""),
+        overall=Overall(score, level, band.name if band else "", band.descriptor if band else "", basis),
         levels=levels,
         dimensions=tuple(dims),
         strengths=strengths,

@@ -12,6 +12,10 @@ from typing import Literal
 
 import attrs
 
+#: Band edges are compared with this tolerance, so a score of exactly 20 computed as
+#: 19.999999999999996 falls in the band it is printed in. The engine uses the same one.
+BAND_TOLERANCE = 1e-9
+
 #: Placeholders in item text, such as ``{intervention}``.
 VARIABLE_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
 
@@ -169,9 +173,9 @@ class MaturityModel:
     gives the level. ``gating``: a level counts only if every dimension reaches it."""
 
     def level_for(self, score_0_100: float) -> int:
-        """The level whose band holds a 0–100 score."""
-        for lvl in self.levels:
-            if score_0_100 < lvl.max:
+        """The level whose band holds a 0–100 score (edges within :data:`BAND_TOLERANCE`)."""
+        for lvl in self.levels[:-1]:
+            if score_0_100 + BAND_TOLERANCE < lvl.max:
                 return lvl.level
         return self.levels[-1].level
 

@@ -281,8 +281,16 @@ def run_assessment(
         pdf, pages = _render(assessment, scored, summary_rows, rejected_rows, out, reproducible, warnings)
         outputs["report.pdf"] = pdf
 
+    from implassess.adapter import battery_overall, overall_basis
+
+    overall = battery_overall(scored)
     manifest = {
         "implassess": __version__,
+        "overall": {
+            "score_0_100": overall,
+            "level": members[0].instrument.maturity.level_for(overall) if overall is not None else None,
+            "basis": overall_basis(scored) or "the instrument's overall score",
+        },
         "generated": "reproducible" if reproducible else dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "assessment": {"client": assessment.client.name, "engagement": assessment.client.engagement},
         "inputs": inputs,

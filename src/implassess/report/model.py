@@ -79,6 +79,8 @@ class Overall:
     """Name of that level."""
     descriptor: str = ""
     """What an organisation at that level looks like."""
+    basis: str = ""
+    """How the overall score is formed, as a phrase (e.g. "the mean of 7 instruments' overall scores")."""
 
 
 @attrs.frozen

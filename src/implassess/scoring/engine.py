@@ -20,6 +20,7 @@ import attrs
 import numpy as np
 
 from implassess.errors import Finding, InputError, InstrumentError
+from implassess.model import BAND_TOLERANCE
 
 if TYPE_CHECKING:
     from implassess.model import Instrument, MaturityModel
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
 
 #: Rows per chunk: big enough for fast matrix products, small enough to bound memory.
 CHUNK_ROWS = 1 << 15
-#: Band edges are compared with this tolerance, so a score of exactly 20 computed as
-#: 19.999999999999996 falls in the band it is printed in.
-BAND_TOLERANCE = 1e-9
 
 
 @attrs.frozen
