@@ -23,3 +23,22 @@ def test_qualtrics_duplicates_are_found_by_panel_reference(tmp_path: Path) -> No
     ids = {line.split(",")[0] for line in refs[1:]}
     for rr in dup_qualtrics:
         assert not any(i in rr.reasons[0] for i in ids)  # the reference value is never quoted
+
+
+def test_every_rejection_of_the_sample_has_its_kind(tmp_path: Path) -> None:
+    """The sample's flaws are known (see its README): a preview, a test, a ragged row, three
+    duplicates, an all-blank row, an out-of-range and a non-numeric answer."""
+    from implassess.ingest import rejection_kind
+
+    data = generate(get_instrument("people-process-purpose"), seed=7)
+    write_sample(data, tmp_path, ("generic", "qualtrics"))
+    kinds: dict[str, int] = {}
+    for name in ("org-survey.csv", "org-survey-qualtrics.csv"):
+        rs = read_responses(tmp_path / name, get_instrument("people-process-purpose"))
+        for rr in rs.rejected:
+            kind = rejection_kind(rr.reasons[0])
+            kinds[kind] = kinds.get(kind, 0) + 1
+    assert "Other" not in kinds
+    assert kinds["Survey preview"] == 2 and kinds["Test response"] == 1 and kinds["Malformed row"] == 1
+    assert kinds["Duplicate submission"] == 6 and kinds["No item answered"] == 2
+    assert kinds.get("Answer out of range", 0) + kinds.get("Unreadable answer", 0) >= 2

@@ -659,6 +659,32 @@ def _warnings(
     return out
 
 
+# -- kinds of rejection --------------------------------------------------------------------------
+
+#: (phrase in a reason this package writes, kind shown in reports), most specific first.
+_KINDS = (
+    ("(survey preview)", "Survey preview"),
+    ("(offline survey preview)", "Survey preview"),
+    ("(survey test)", "Test response"),
+    ("spam)", "Spam response"),
+    ("duplicates=", "Duplicate submission"),
+    ("No item answered", "No item answered"),
+    ("which is outside scale", "Answer out of range"),
+    ("neither a value nor an answer label", "Unreadable answer"),
+    ("not a choice of the data dictionary", "Unreadable answer"),
+    ("which is not an answer label", "Unreadable answer"),
+    ("cells but the header has", "Malformed row"),
+    ("not valid JSON", "Malformed row"),
+    ("expected an object of column", "Malformed row"),
+)
+
+
+def rejection_kind(reason: str) -> str:
+    """The kind of a rejection reason written by the readers or the mapping step (``Other``
+    for a reason from a plugin reader), for counts in reports."""
+    return next((kind for phrase, kind in _KINDS if phrase in reason), "Other")
+
+
 # -- rejected rows as CSV ------------------------------------------------------------------------
 
 

@@ -371,34 +371,14 @@ def _write_rejected(
 
 
 def _reason_counts(rejected: dict[tuple[str, int], list[str]]) -> list[tuple[str, int]]:
-    """Group rejection reasons by kind, without the row-specific details."""
+    """Rejected rows per kind of reason (a row counts once per kind)."""
+    from implassess.ingest import rejection_kind
+
     counts: dict[str, int] = {}
     for reasons in rejected.values():
-        kinds = set()
-        for r in reasons:
-            text = r.split(": ", 1)[-1]
-            kinds.add(_reason_kind(text))
-        for k in kinds:
-            counts[k] = counts.get(k, 0) + 1
+        for kind in {rejection_kind(r.split(": ", 1)[-1]) for r in reasons}:
+            counts[kind] = counts.get(kind, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def _reason_kind(text: str) -> str:
-    low = text.lower()
-    for needle, kind in (
-        ("duplicate", "Duplicate submission"),
-        ("preview", "Survey preview"),
-        ("test", "Test response"),
-        ("no answered", "No item answered"),
-        ("ragged", "Malformed row"),
-        ("cells", "Malformed row"),
-        ("out of range", "Answer out of range"),
-        ("not one of", "Unreadable answer"),
-        ("expected", "Unreadable answer"),
-    ):
-        if needle in low:
-            return kind
-    return "Other"
 
 
 def _render(
