@@ -183,3 +183,41 @@ def test_headline_score_is_in_the_manifest_and_says_how_it_is_formed(demo: Path,
         f"scores {fmt_score(overall['score_0_100'])} out of 100 overall (the mean of the overall scores of 7 "
         "instruments)" in _norm(pdf_text)
     )
+
+
+def _copy_demo(demo: Path, tmp_path: Path, edit: tuple[str, str] | None = None) -> Path:
+    shutil.copytree(demo / "data", tmp_path / "data")
+    shutil.copy(demo / "targets.toml", tmp_path / "targets.toml")
+    text = (demo / "assessment.toml").read_text()
+    if edit is not None:
+        assert edit[0] in text
+        text = text.replace(*edit)
+    (tmp_path / "assessment.toml").write_text(text)
+    return tmp_path / "assessment.toml"
+
+
+def test_the_pdf_data_table_reconciles_with_other_waves(demo: Path, pdf_text: str) -> None:
+    rows = json.loads((demo / "manifest.json").read_text())["rows"]
+    text = _norm(pdf_text)
+    assert f"Read from the exports {rows['read']}" in text
+    assert f"Scored {rows['scored']}" in text and f"Set aside {rows['rejected']}" in text
+    assert f"Other waves than 'baseline' {rows['other_wave']}" in text
+
+
+def test_two_waves_are_never_pooled_silently(demo: Path, tmp_path: Path) -> None:
+    path = _copy_demo(demo, tmp_path, ('wave = "baseline"\n', ""))
+    result = CliRunner().invoke(cli, ["run", str(path)])
+    assert result.exit_code == 1
+    assert "the 'wave' column holds 2 waves ('baseline', 'follow-up')" in result.output
+    assert "Set [scoring] wave = 'baseline'" in result.output
+
+
+def test_compare_wave_scores_both_waves_and_writes_the_change(demo: Path, tmp_path: Path) -> None:
+    path = _copy_demo(demo, tmp_path, ('wave = "baseline"\n', 'wave = "follow-up"\ncompare-wave = "baseline"\n'))
+    result = CliRunner().invoke(cli, ["run", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["rows"]["other_wave"] == 0
+    assert manifest["rows"]["read"] == manifest["rows"]["scored"] + manifest["rows"]["rejected"]
+    change = json.loads((tmp_path / "clarity-gaps" / "change.json").read_text())
+    assert change["from"] == "baseline" and change["to"] == "follow-up" and change["changes"]

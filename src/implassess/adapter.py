@@ -227,6 +227,7 @@ def build_report_model(
     variables: dict[str, str] | None = None,
     rejection_reasons: Sequence[tuple[str, int]] = (),
     rows: tuple[int, int, int] | None = None,
+    excluded: Sequence[tuple[str, int]] = (),
     min_group_size: int = 5,
     notes: Sequence[str] = (),
 ) -> ReportModel:
@@ -260,6 +261,7 @@ def build_report_model(
         accepted=accepted,
         rejected=rejected,
         rejection_reasons=tuple(rejection_reasons),
+        excluded=tuple(excluded),
         min_group_size=min_group_size,
         missing_data_rule=(
             f"A dimension is scored for a respondent only when at least {share:.0%} of its items are answered; "

@@ -102,6 +102,17 @@ def _wave_slice(rs: Any, wave: str) -> Any:
     return rs.subset(keep, f"not in wave {wave!r}")
 
 
+def _refuse_pooled_waves(rs: Any) -> None:
+    """Scoring two waves as one sample would mix before and after; the user must choose."""
+    waves = sorted({w for w in rs.attributes.get("wave", ()) if w})
+    if len(waves) > 1:
+        shown = ", ".join(repr(w) for w in waves)
+        raise ImplassessError(
+            f"{rs.source}: the 'wave' column holds {len(waves)} waves ({shown}); scoring them together would mix "
+            f"before and after. Set [scoring] wave = {waves[0]!r} in the assessment (and compare-wave to compare)."
+        )
+
+
 def _targets_by_instrument(path: Path, members: list[Member]) -> dict[str, tuple[Any, ...]]:
     """Split one targets file between the instruments whose dimensions or facets it names."""
     from implassess.scoring.targets import parse_targets, read_structured
@@ -242,6 +253,8 @@ def run_assessment(
             continue
         if assessment.scoring.wave and inst.items:
             rs = _wave_slice(rs, assessment.scoring.wave)
+        elif inst.items:
+            _refuse_pooled_waves(rs)
         if inst.id in mapped:
             scored_rows.update((mapped[inst.id][1].name, r) for r in rs.rows)
         kpi_values = [v for v in kpi_sheet.values if v.kpi in {k.id for k in inst.kpis}] if kpi_sheet else []
@@ -258,7 +271,10 @@ def run_assessment(
         outputs.update({f"{inst.id}/{name}": p for name, p in written.items()})
         scored.append(ScoredInstrument(inst, result, m.weight, m.form))
         if assessment.scoring.compare_wave and inst.items:
-            outputs.update(_write_change(mapped[inst.id][0].responses, assessment, settings, inst, out, reproducible))
+            full = mapped[inst.id][0].responses
+            outputs.update(_write_change(full, assessment, settings, inst, out, reproducible))
+            compared = _wave_slice(full, assessment.scoring.compare_wave)
+            scored_rows.update((mapped[inst.id][1].name, r) for r in compared.rows)
 
     if not scored:
         raise ImplassessError("Nothing was scored: no export holds the items of any instrument in the assessment.")
@@ -269,16 +285,15 @@ def run_assessment(
     rejected_keys = set(rejected_rows)
     n_scored = len(scored_rows - rejected_keys)
     left_out = rows_read - n_scored - len(rejected_keys)
+    waves = ", ".join(repr(w) for w in (assessment.scoring.wave, assessment.scoring.compare_wave) if w)
     if left_out:
-        warnings.append(
-            f"{left_out} row(s) were read but belong to another wave than {assessment.scoring.wave!r}; "
-            "they are neither scored nor rejected."
-        )
+        warnings.append(f"{left_out} row(s) were read but belong to another wave than {waves}; they are not scored.")
     summary_rows = (rows_read, n_scored, len(rejected_keys))
 
     pages = 0
     if assessment.outputs.pdf:
-        pdf, pages = _render(assessment, scored, summary_rows, rejected_rows, out, reproducible, warnings)
+        excluded = [(f"Other waves than {waves}", left_out)] if left_out else []
+        pdf, pages = _render(assessment, scored, summary_rows, rejected_rows, excluded, out, reproducible, warnings)
         outputs["report.pdf"] = pdf
 
     from implassess.adapter import battery_overall, overall_basis
@@ -386,6 +401,7 @@ def _render(
     scored: list[Any],
     rows: tuple[int, int, int],
     rejected: dict[tuple[str, int], list[str]],
+    excluded: list[tuple[str, int]],
     out: Path,
     reproducible: bool,
     warnings: list[str],
@@ -422,6 +438,7 @@ def _render(
         variables=dict(assessment.variables),
         rejection_reasons=_reason_counts(rejected),
         rows=rows,
+        excluded=excluded,
         min_group_size=assessment.scoring.min_group_size,
         notes=tuple(warnings),
     )

@@ -307,6 +307,9 @@ class AppendixView:
     """Rows set aside."""
     rejection_reasons: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_pairs)
     """(reason, rows) for the rejected rows."""
+    excluded: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_pairs)
+    """(why, rows) for rows read but deliberately not in this report, e.g. another wave;
+    rows read = scored + set aside + excluded."""
     min_group_size: int = 5
     """Smallest group shown."""
     missing_data_rule: str = ""

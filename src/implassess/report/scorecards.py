@@ -138,6 +138,7 @@ def appendix(ctx: ReportContext) -> list[Flowable]:
         ["Set aside", fmt_int(a.rejected)],
     ]
     data_rows += [[ctx.para(reason, "cell_indent"), fmt_int(n)] for reason, n in a.rejection_reasons]
+    data_rows += [[why, fmt_int(n)] for why, n in a.excluded]
     block: list[Flowable] = [
         ctx.heading("Data received", level=3),
         ctx.table(data_rows, [ctx.width - 80, 80], align_right=(1,)),
