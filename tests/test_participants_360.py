@@ -208,5 +208,5 @@ def test_all_others_is_hidden_where_subtraction_would_expose_a_rater() -> None:
     shown_hidden = [(np.array(peers), np.array([nan, nan])), shown[1]]
     assert not np.isnan(t3.hide_small_remainders(pooled, mean, shown_hidden, 3)[1])
     # Two unaccounted answers (1 < 2 < 3) are hidden as well.
-    pooled2 = np.array(manager + [[3.0, nan]] + peers + reports)
+    pooled2 = np.array([*manager, [3.0, nan], *peers, *reports])
     assert np.isnan(t3.hide_small_remainders(pooled2, t3.group_mean(pooled2, 4), shown, 3)[0])

@@ -21,9 +21,10 @@ def _echo_json(data: Any) -> None:
 
 
 def _file_info(path: Path) -> dict[str, str]:
-    import hashlib
 
-    return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    from implassess.files import sha256_file
+
+    return {"file": path.name, "sha256": sha256_file(path)}
 
 
 def _read_responses(

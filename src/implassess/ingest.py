@@ -24,6 +24,7 @@ import attrs
 from implassess import plugins
 from implassess.contracts import RawTable, RejectedRow, ResponseReader
 from implassess.errors import ImplassessError, InputError, NotFoundError
+from implassess.files import sha256_file
 from implassess.readers._answers import INVALID, NONSUB_BASE, AnswerReader, convert_cells, parse_dates
 from implassess.readers._columns import (
     ROLE_COMMENT,
@@ -147,14 +148,7 @@ def read_table(path: Path, *, format: str | None = None, options: dict[str, Any]
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    try:
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    except OSError:
-        return ""
-    return h.hexdigest()
+    return sha256_file(path, missing_ok=True)
 
 
 # -- the public entry points ----------------------------------------------------------

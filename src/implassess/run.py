@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -20,6 +19,7 @@ import attrs
 from implassess import __version__, plugins
 from implassess.assessment import Assessment
 from implassess.errors import ImplassessError, InputError
+from implassess.files import sha256_file, write_atomic
 from implassess.model import Instrument
 
 #: Date used in reproducible mode when the assessment names none.
@@ -83,10 +83,6 @@ def _rel(path: Path, assessment: Assessment) -> str:
         return path.resolve().relative_to(Path(assessment.base_dir)).as_posix()
     except ValueError:
         return str(path)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _wave_slice(rs: Any, wave: str) -> Any:
@@ -192,7 +188,7 @@ def run_assessment(
         options = {"dictionary": str(assessment.resolve(rf.data_dictionary))} if rf.data_dictionary else None
         raw = ingest.read_table(path, format=None if rf.format == "auto" else rf.format, options=options)
         mapping = ingest.load_mapping(assessment.resolve(rf.mapping)) if rf.mapping else None
-        sha = _sha256(path)
+        sha = sha256_file(path)
         file_rows = len(raw.rows) + len(raw.rejected)
         rows_read += file_rows
         inputs[_rel(path, assessment)] = {
@@ -321,12 +317,10 @@ def run_assessment(
             "theme": assessment.report.theme,
         },
         "outputs": {
-            name: {"path": str(p.relative_to(out)), "sha256": _sha256(p)} for name, p in sorted(outputs.items())
+            name: {"path": str(p.relative_to(out)), "sha256": sha256_file(p)} for name, p in sorted(outputs.items())
         },
         "warnings": warnings,
     }
-    from implassess.scoring.profile import write_atomic
-
     write_atomic(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     outputs["manifest.json"] = out / "manifest.json"
     return RunSummary(
@@ -354,7 +348,7 @@ def _write_change(
     """Score the comparison wave and write the group-level change."""
     from implassess.scoring import score
     from implassess.scoring.change import compare_profiles
-    from implassess.scoring.profile import dumps, profile_to_dict, write_atomic
+    from implassess.scoring.profile import dumps, profile_to_dict
 
     wave, other = assessment.scoring.wave, assessment.scoring.compare_wave
     assert other is not None
@@ -371,8 +365,6 @@ def _write_change(
 def _write_rejected(
     path: Path, rejected: dict[tuple[str, int], list[str]], kpi_rejected: list[tuple[int, str]], assessment: Assessment
 ) -> None:
-    from implassess.scoring.profile import write_atomic
-
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["file", "row", "reasons"])

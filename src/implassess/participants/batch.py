@@ -17,9 +17,7 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import attrs
 
 from implassess import __version__
+from implassess.files import is_partial, sha256_file, write_atomic
 from implassess.participants.model import CohortSummary, ManifestEntry, ParticipantReport
 
 if TYPE_CHECKING:
@@ -42,8 +41,6 @@ MANIFEST_CSV = "manifest.csv"
 JOURNAL = ".manifest-journal.jsonl"
 COHORT_FILE = "cohort-summary.pdf"
 COHORT_ID = "cohort-summary"
-#: Temporary files the renderer writes before moving a PDF into place.
-TEMP_PATTERN = re.compile(r"^\..+\.pdf\.[^.]+\.tmp$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = {
     "con", "prn", "aux", "nul", "manifest", "cohort-summary",
@@ -255,14 +252,7 @@ def assign_files(participants: Iterable[str]) -> dict[str, str]:
 
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes ("" when it cannot be read)."""
-    h = hashlib.sha256()
-    try:
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    except OSError:
-        return ""
-    return h.hexdigest()
+    return sha256_file(path, missing_ok=True)
 
 
 def _entry(d: Mapping[str, Any]) -> ManifestEntry | None:
@@ -310,15 +300,7 @@ def read_settings(out_dir: Path) -> dict[str, Any]:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, text)
 
 
 def manifest_csv(entries: Sequence[ManifestEntry]) -> str:
@@ -361,7 +343,7 @@ class BatchResult:
 
 def _clean_temp(out_dir: Path) -> None:
     for p in out_dir.iterdir():
-        if TEMP_PATTERN.match(p.name) and p.is_file():
+        if is_partial(p.name) and p.is_file():
             with contextlib.suppress(OSError):
                 p.unlink()
 

@@ -9,27 +9,23 @@ name in the target folder and moved into place, so no reader sees half a PDF.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Frame, PageTemplate, Paragraph, Table
+from reportlab.platypus import Flowable, PageTemplate, Paragraph, Table
 
-from implassess import __version__
 from implassess.contracts import Theme
+from implassess.files import atomic_path, sha256_file
 from implassess.report import render
 from implassess.report.charts import fit
 from implassess.report.context import Heading
 from implassess.report.markup import esc
 from implassess.report.model import Overall, ReportMeta, ReportModel
-from implassess.report.render import BAND, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, RenderResult
+from implassess.report.render import BAND, MARGIN_X, RenderResult
 from implassess.report.styles import GREY, LIGHT_GREY, Look, hex_colour, make_look
 
 _LOOKS: dict[Theme, Look] = {}
@@ -152,50 +148,20 @@ def write_pdf(
         confidentiality=confidentiality,
     )
     model = ReportModel(meta, Overall(None, None), (), ())
-    width, height = look.page_size
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~render._umask())
-    try:
+    body, cover = render.page_frames(look, cover_fraction=0.30)
+    with atomic_path(out_path) as tmp:
         doc = _Doc(
             tmp,
             model,
             look,
-            pagesize=look.page_size,
-            leftMargin=MARGIN_X,
-            rightMargin=MARGIN_X,
-            topMargin=MARGIN_TOP,
-            bottomMargin=MARGIN_BOTTOM,
-            title=title,
-            author=consultancy,
-            subject=subject,
-            creator=f"implassess {__version__}",
-            lang=meta.language,
-            invariant=1 if reproducible else 0,
-            initialFontName=look.font,
-        )
-        body = Frame(
-            MARGIN_X,
-            MARGIN_BOTTOM,
-            width - 2 * MARGIN_X,
-            height - MARGIN_TOP - MARGIN_BOTTOM,
-            id="body",
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
-        )
-        cover = Frame(
-            MARGIN_X,
-            height * 0.30 + 90,
-            width - 2 * MARGIN_X,
-            height - BAND - height * 0.30 - 110,
-            id="cover",
-            leftPadding=0,
-            rightPadding=0,
-            topPadding=0,
-            bottomPadding=0,
+            **render.doc_options(
+                look,
+                title=title,
+                author=consultancy,
+                subject=subject,
+                language=meta.language,
+                reproducible=reproducible,
+            ),
         )
         doc.addPageTemplates(
             [
@@ -204,13 +170,7 @@ def write_pdf(
             ]
         )
         doc.build(list(story), canvasmaker=_numbered_canvas(look))
-        data = Path(tmp).read_bytes()
-        os.replace(tmp, out_path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return RenderResult(out_path, doc.page, hashlib.sha256(data).hexdigest())
+    return RenderResult(out_path, doc.page, sha256_file(out_path))
 
 
 # -- small builders --------------------------------------------------------------------------

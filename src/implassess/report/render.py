@@ -9,10 +9,6 @@ never sees half a PDF.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -36,6 +32,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from implassess import __version__, plugins
 from implassess.contracts import ReportSection, Theme
 from implassess.errors import Finding, ImplassessError, InstrumentError, NotFoundError
+from implassess.files import atomic_path, sha256_file
 from implassess.report import narrative
 from implassess.report.charts import fit
 from implassess.report.context import Heading, ReportContext
@@ -296,47 +293,21 @@ def build_story(ctx: ReportContext, sections: Iterable[ReportSection]) -> list[F
 def make_doc(filename: str, model: ReportModel, look: Look, *, reproducible: bool) -> _ReportDoc:
     """The document template with its cover, contents and body page templates."""
     meta = model.meta
-    width, height = look.page_size
     doc = _ReportDoc(
         filename,
         model,
         look,
-        pagesize=look.page_size,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=meta.title,
-        author=meta.author or meta.consultancy,
-        subject=meta.subject,
-        keywords=list(meta.keywords),
-        creator=f"implassess {__version__}",
-        lang=meta.language,
-        invariant=1 if reproducible else 0,
-        initialFontName=look.font,
+        **doc_options(
+            look,
+            title=meta.title,
+            author=meta.author or meta.consultancy,
+            subject=meta.subject,
+            keywords=meta.keywords,
+            language=meta.language,
+            reproducible=reproducible,
+        ),
     )
-    body = Frame(
-        MARGIN_X,
-        MARGIN_BOTTOM,
-        width - 2 * MARGIN_X,
-        height - MARGIN_TOP - MARGIN_BOTTOM,
-        id="body",
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    cover = Frame(
-        MARGIN_X,
-        height * 0.36 + 90,
-        width - 2 * MARGIN_X,
-        height - BAND - height * 0.36 - 110,
-        id="cover",
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
+    body, cover = page_frames(look, cover_fraction=0.36)
     doc.addPageTemplates(
         [
             PageTemplate("cover", [cover], onPageEnd=_cover_page, pagesize=look.page_size),
@@ -345,6 +316,52 @@ def make_doc(filename: str, model: ReportModel, look: Look, *, reproducible: boo
         ]
     )
     return doc
+
+
+def doc_options(
+    look: Look,
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    language: str,
+    reproducible: bool,
+    keywords: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Page geometry and PDF metadata shared by every implassess document."""
+    return {
+        "pagesize": look.page_size,
+        "leftMargin": MARGIN_X,
+        "rightMargin": MARGIN_X,
+        "topMargin": MARGIN_TOP,
+        "bottomMargin": MARGIN_BOTTOM,
+        "title": title,
+        "author": author,
+        "subject": subject,
+        "keywords": list(keywords),
+        "creator": f"implassess {__version__}",
+        "lang": language,
+        "invariant": 1 if reproducible else 0,
+        "initialFontName": look.font,
+    }
+
+
+def _frame(x: float, y: float, w: float, h: float, frame_id: str) -> Frame:
+    return Frame(x, y, w, h, id=frame_id, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+
+
+def page_frames(look: Look, cover_fraction: float) -> tuple[Frame, Frame]:
+    """The body frame and the cover frame (its top ``cover_fraction`` of the page below the band)."""
+    width, height = look.page_size
+    body = _frame(MARGIN_X, MARGIN_BOTTOM, width - 2 * MARGIN_X, height - MARGIN_TOP - MARGIN_BOTTOM, "body")
+    cover = _frame(
+        MARGIN_X,
+        height * cover_fraction + 90,
+        width - 2 * MARGIN_X,
+        height - BAND - height * cover_fraction - 110,
+        "cover",
+    )
+    return body, cover
 
 
 def resolve_theme(theme: Theme | str) -> Theme:
@@ -365,12 +382,6 @@ def make_context(model: ReportModel, theme: Theme | str, template_dirs: Iterable
     return ReportContext(model, th, look, env, look.page_size[0] - 2 * MARGIN_X)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def render_report(
     model: ReportModel,
     theme: Theme | str,
@@ -389,11 +400,7 @@ def render_report(
     out_path = Path(out_path)
     ctx = make_context(model, theme, template_dirs)
     story = build_story(ctx, plugins.get_report_sections())
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
-    try:
+    with atomic_path(out_path) as tmp:
         doc = make_doc(tmp, model, ctx.look, reproducible=reproducible)
         doc.multiBuild(story)
         # The footer prints the previous pass's total; if the last pass changed the
@@ -402,10 +409,4 @@ def render_report(
             if doc.total_pages == doc.page:
                 break
             doc.multiBuild(story)
-        data = Path(tmp).read_bytes()
-        os.replace(tmp, out_path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return RenderResult(out_path, doc.page, hashlib.sha256(data).hexdigest())
+    return RenderResult(out_path, doc.page, sha256_file(out_path))

@@ -9,12 +9,10 @@ atomically (temporary file, then ``os.replace``). Numbers are written at full pr
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from implassess.files import write_atomic
 from implassess.scoring.groups import Breakdown, GroupResult, ScoreSettings, UnitStats
 from implassess.scoring.kpis import KpiResult
 from implassess.scoring.triggers import TriggeredAction
@@ -220,24 +219,6 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
 def dumps(data: Any) -> str:
     """JSON text: UTF-8, two-space indent, full-precision floats, no NaN."""
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def write_atomic(path: Path, data: str | bytes) -> str:
-    """Write ``data`` to ``path`` via a temporary file and ``os.replace``; returns its sha256."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return hashlib.sha256(raw).hexdigest()
 
 
 def _num(v: Any) -> str:
