@@ -221,3 +221,24 @@ def test_compare_wave_scores_both_waves_and_writes_the_change(demo: Path, tmp_pa
     assert manifest["rows"]["read"] == manifest["rows"]["scored"] + manifest["rows"]["rejected"]
     change = json.loads((tmp_path / "clarity-gaps" / "change.json").read_text())
     assert change["from"] == "baseline" and change["to"] == "follow-up" and change["changes"]
+
+
+def test_a_breakdown_typo_names_the_assessment_key(demo: Path, tmp_path: Path) -> None:
+    path = _copy_demo(demo, tmp_path, ('by = ["site", "role"]', 'by = ["site", "sight"]'))
+    result = CliRunner().invoke(cli, ["run", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}: scoring.by[1]: error: Found 'sight', which is not an attribute column of org-survey.csv" in (
+        result.output
+    )
+
+
+def test_a_target_typo_is_reported_at_its_own_index(demo: Path, tmp_path: Path) -> None:
+    path = _copy_demo(demo, tmp_path)
+    targets = (tmp_path / "targets.toml").read_text().replace('"workflow-clarity"', '"workflow-clarty"')
+    (tmp_path / "targets.toml").write_text(targets)
+    result = CliRunner().invoke(cli, ["run", str(path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'targets.toml'}: targets[2].dimension: error: Found 'workflow-clarty', which no " in (
+        result.output
+    )
+    assert "'workflow-clarity'" in result.output

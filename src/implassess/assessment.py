@@ -131,6 +131,8 @@ class Assessment:
     """Where to write."""
     base_dir: str = ""
     """Folder the file was read from (paths are relative to it); not in TOML."""
+    source: str = ""
+    """The assessment file itself, for messages; not in TOML."""
 
     def resolve(self, relative: str) -> Path:
         """A path from the file, made absolute against the assessment's folder."""
@@ -157,7 +159,7 @@ def load_assessment(path: Path) -> Assessment:
     if findings:
         raise InstrumentError(findings)
     assert record is not None
-    return attrs.evolve(record, base_dir=str(path.resolve().parent))
+    return attrs.evolve(record, base_dir=str(path.resolve().parent), source=str(path))
 
 
 def _check_raw(raw: dict[str, Any], source: str, base: Path) -> list[Finding]:

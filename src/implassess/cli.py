@@ -61,7 +61,7 @@ class _Cli(click.Group):
 
 
 def _warn_plugin_problems() -> None:
-    if not plugins._state.loaded:
+    if not plugins.is_loaded():
         return
     for problem in plugins.problems():
         click.echo("Warning: " + problem.replace("\n", "\n  "), err=True)

@@ -65,6 +65,11 @@ def _new_pm() -> pluggy.PluginManager:
 _state = _State(pm=_new_pm())
 
 
+def is_loaded() -> bool:
+    """Whether plugins have been loaded in this process (without loading them)."""
+    return _state.loaded
+
+
 def plugin_manager() -> pluggy.PluginManager:
     """The loaded plugin manager (loads plugins on first call)."""
     load_plugins()

@@ -98,6 +98,28 @@ def _wave_slice(rs: Any, wave: str) -> Any:
     return rs.subset(keep, f"not in wave {wave!r}")
 
 
+def _check_breakdowns(rs: Any, assessment: Assessment) -> None:
+    """Every breakdown column must be an attribute of the export; the error names the assessment key."""
+    from implassess.errors import Finding, InstrumentError
+
+    available = sorted(rs.attributes)
+    findings = []
+    for i, spec in enumerate(assessment.scoring.by):
+        for column in (c.strip() for c in spec.split(",")):
+            if column not in rs.attributes:
+                findings.append(
+                    Finding(
+                        assessment.source or "assessment",
+                        f"scoring.by[{i}]",
+                        f"Found {column!r}, which is not an attribute column of {Path(rs.source).name}; "
+                        f"expected one of: {', '.join(map(repr, available)) or '(none)'}.",
+                        code="unknown-column",
+                    )
+                )
+    if findings:
+        raise InstrumentError(findings)
+
+
 def _refuse_pooled_waves(rs: Any) -> None:
     """Scoring two waves as one sample would mix before and after; the user must choose."""
     waves = sorted({w for w in rs.attributes.get("wave", ()) if w})
@@ -128,8 +150,27 @@ def _targets_by_instrument(path: Path, members: list[Member]) -> dict[str, tuple
             out[inst.id] = parse_targets({**raw, "targets": [r for _, r in mine]}, inst, str(path))
     unclaimed = [i for i in range(len(rows)) if i not in claimed]
     if unclaimed:
-        # Let the first instrument's checker phrase the error for the unknown ids.
-        parse_targets({**raw, "targets": [rows[i] for i in unclaimed]}, members[0].instrument, str(path))
+        from implassess.errors import Finding, InstrumentError
+
+        known = sorted(
+            {d.id for m in members for d in m.instrument.dimensions}
+            | {f.id for m in members for d in m.instrument.dimensions for f in d.facets}
+        )
+        findings = []
+        for i in unclaimed:
+            row = rows[i] if isinstance(rows[i], dict) else {}
+            key = "facet" if "facet" in row else "dimension"
+            findings.append(
+                Finding(
+                    str(path),
+                    f"targets[{i}].{key}",
+                    f"Found {row.get(key)!r}, which no instrument of the assessment has; expected one of: "
+                    + ", ".join(map(repr, known))
+                    + ".",
+                    code="unknown-dimension",
+                )
+            )
+        raise InstrumentError(findings)
     return out
 
 
@@ -247,6 +288,8 @@ def run_assessment(
         else:
             warnings.append(f"{inst.id}: no export holds its items, so it is not scored.")
             continue
+        if inst.items:
+            _check_breakdowns(rs, assessment)
         if assessment.scoring.wave and inst.items:
             rs = _wave_slice(rs, assessment.scoring.wave)
         elif inst.items:
