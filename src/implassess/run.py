@@ -422,7 +422,7 @@ def _write_rejected(
 
 def _reason_counts(rejected: dict[tuple[str, int], list[str]]) -> list[tuple[str, int]]:
     """Rejected rows per kind of reason (a row counts once per kind)."""
-    from implassess.ingest import rejection_kind
+    from implassess.rejections import rejection_kind
 
     counts: dict[str, int] = {}
     for reasons in rejected.values():

@@ -301,8 +301,12 @@ def build_table(
     if lengths <= {0, n}:
         # The common case, kept to C-level loops: every row has one cell per column.
         rows = list(zip(range(first + 1, first + 1 + len(data)), map(tuple, data), strict=True))
-        no_first = 0 in lengths or not all(map(itemgetter(0), data))
-        suspects = [k for k, r in enumerate(data) if not r or not r[0]] if no_first else []
+        # A row can be blank only if its first cell is; whitespace counts as blank.
+        def blank_cell(c: Any) -> bool:
+            return c is None or not str(c).strip()
+
+        no_first = 0 in lengths or any(map(blank_cell, map(itemgetter(0), data)))
+        suspects = [k for k, r in enumerate(data) if not r or blank_cell(r[0])] if no_first else []
         empty = {k for k in suspects if not any(c not in (None, "") and str(c).strip() for c in data[k])}
         if empty:
             blank = len(empty)

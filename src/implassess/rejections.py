@@ -1,0 +1,132 @@
+"""Row accounting: duplicate submissions, the kinds of rejection, the rejected-rows CSV.
+
+Every row read is either accepted or rejected with reasons; this module holds the rules
+that reject whole rows for who sent them (duplicates) and the reporting of rejections.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from implassess.readers._answers import parse_dates
+
+if TYPE_CHECKING:
+    from implassess.ingest import IngestResult
+
+
+def find_duplicates(
+    ids: list[str],
+    raw_ids: Sequence[Any],
+    rownums: list[int],
+    reasons: dict[int, list[str]],
+    policy: str,
+    id_header: str,
+    date_column: Callable[[], Sequence[Any]] | None,
+    date_header: str | None,
+    wave_column: Callable[[], Sequence[Any]] | None,
+    notes: list[str],
+) -> None:
+    """Reject all but one row per respondent id (and wave, when there is a wave column)."""
+    if len(set(ids)) == len(ids):
+        return
+    dates = date_column() if date_column is not None else None
+    waves = wave_column() if wave_column is not None else None
+    groups: dict[tuple[str, Any], list[int]] = {}
+    for r, rid in enumerate(ids):
+        if r in reasons or (rid.startswith("row-") and not (raw_ids[r] or "").strip()):
+            continue
+        key = (rid, (waves[r] or "").strip() if waves is not None else None)
+        groups.setdefault(key, []).append(r)
+    dup_groups = [g for g in groups.values() if len(g) > 1]
+    if not dup_groups:
+        return
+    for g in dup_groups:
+        wave = f" in wave {(waves[g[0]] or '').strip()!r}" if waves is not None else ""
+        if policy == "reject":
+            first = g[0]
+            for r in g[1:]:
+                reasons[r] = [
+                    f"Column {id_header!r}: found {ids[r]!r} again{wave}; respondent ids must be unique and row "
+                    f"{rownums[first]} already has it (duplicates='reject' keeps the first)."
+                ]
+            continue
+        parsed: list[Any] = [None] * len(g)
+        problem = "there is no submission date column"
+        if dates is not None:
+            parsed, problem = parse_dates([dates[r] for r in g])  # type: ignore[assignment]
+        if problem is None and all(p is not None for p in parsed):
+            kept_pos = max(range(len(g)), key=lambda p: (parsed[p], p))
+            kept = g[kept_pos]
+            for r in g:
+                if r != kept:
+                    reasons[r] = [
+                        f"Column {id_header!r}: found {ids[r]!r} again{wave}; row {rownums[kept]} holds a later "
+                        f"response ({date_header!r} {dates[kept]!r}, this row {dates[r]!r}), and duplicates='latest' "
+                        "keeps it."
+                    ]
+        else:
+            kept = g[-1]
+            notes.append(
+                f"Respondent {ids[kept]!r}: duplicates='latest' kept the last row in the file (row {rownums[kept]}) "
+                f"because {problem}."
+            )
+            for r in g[:-1]:
+                reasons[r] = [
+                    f"Column {id_header!r}: found {ids[r]!r} again{wave}; row {rownums[kept]} comes later in the file, "
+                    f"and duplicates='latest' keeps it ({problem})."
+                ]
+
+
+# -- kinds of rejection --------------------------------------------------------------------------
+
+#: (phrase in a reason this package writes, kind shown in reports), most specific first.
+_KINDS = (
+    ("(survey preview)", "Survey preview"),
+    ("(offline survey preview)", "Survey preview"),
+    ("(survey test)", "Test response"),
+    ("spam)", "Spam response"),
+    ("duplicates=", "Duplicate submission"),
+    ("No item answered", "No item answered"),
+    ("which is outside scale", "Answer out of range"),
+    ("neither a value nor an answer label", "Unreadable answer"),
+    ("not a choice of the data dictionary", "Unreadable answer"),
+    ("which is not an answer label", "Unreadable answer"),
+    ("cells but the header has", "Malformed row"),
+    ("not valid JSON", "Malformed row"),
+    ("expected an object of column", "Malformed row"),
+)
+
+
+def rejection_kind(reason: str) -> str:
+    """The kind of a rejection reason written by the readers or the mapping step (``Other``
+    for a reason from a plugin reader), for counts in reports."""
+    return next((kind for phrase, kind in _KINDS if phrase in reason), "Other")
+
+
+# -- rejected rows as CSV ------------------------------------------------------------------------
+
+
+def rejected_csv(result: IngestResult) -> str:
+    """Rejected rows as CSV: ``row``, ``respondent``, ``reasons`` (joined with `` | ``), then
+    the row's cells under their headers, personal columns left out."""
+    raw = result.raw
+    personal = set(result.personal)
+    keep_cols = [i for i, c in enumerate(raw.columns) if c not in personal]
+    wanted = {rr.row for rr in result.responses.rejected}
+    cells: dict[int, Sequence[Any]] = dict(raw.meta.get("rejected_cells", {}))
+    for rownum, row in raw.rows:
+        if rownum in wanted:
+            cells[rownum] = row
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["row", "respondent", "reasons", *(raw.columns[i] for i in keep_cols)])
+    for rr in result.responses.rejected:
+        row = cells.get(rr.row, ())
+        w.writerow(
+            [rr.row, rr.respondent or "", " | ".join(rr.reasons)]
+            + [("" if i >= len(row) or row[i] is None else row[i]) for i in keep_cols]
+        )
+    return buf.getvalue()
