@@ -301,6 +301,7 @@ def build_table(
     if lengths <= {0, n}:
         # The common case, kept to C-level loops: every row has one cell per column.
         rows = list(zip(range(first + 1, first + 1 + len(data)), map(tuple, data), strict=True))
+
         # A row can be blank only if its first cell is; whitespace counts as blank.
         def blank_cell(c: Any) -> bool:
             return c is None or not str(c).strip()
