@@ -306,7 +306,7 @@ def build_table(
         def blank_cell(c: Any) -> bool:
             return c is None or not str(c).strip()
 
-        no_first = 0 in lengths or any(map(blank_cell, map(itemgetter(0), data)))
+        no_first = 0 in lengths or _any_blank_first(data)
         suspects = [k for k, r in enumerate(data) if not r or blank_cell(r[0])] if no_first else []
         empty = {k for k in suspects if not any(c not in (None, "") and str(c).strip() for c in data[k])}
         if empty:
@@ -337,6 +337,17 @@ def build_table(
         rejected=rejected,
         meta=meta,
     )
+
+
+def _any_blank_first(data: Sequence[Sequence[Any]]) -> bool:
+    """Whether any record's first cell is empty or white space (C-level loops for text)."""
+    firsts = list(map(itemgetter(0), data))
+    if not all(firsts):
+        return True
+    try:
+        return any(map(str.isspace, firsts))
+    except TypeError:  # a workbook's numbers or dates
+        return any(isinstance(c, str) and c.isspace() for c in firsts)
 
 
 def first_nonblank(records: Sequence[Sequence[Any]], limit: int = 20) -> int | None:
