@@ -188,6 +188,7 @@ def read_responses(
         decimal=decimal,
         variables=variables,
         options=options,
+        keep_table=False,
     ).responses
 
 
@@ -203,8 +204,13 @@ def ingest(
     decimal: str | None = None,
     variables: dict[str, str] | None = None,
     options: dict[str, Any] | None = None,
+    keep_table: bool = True,
 ) -> IngestResult:
-    """Like :func:`read_responses`, returning the column report as well."""
+    """Like :func:`read_responses`, returning the column report as well.
+
+    Without ``keep_table`` the reader's cells are released before the garbage collector
+    is switched back on, so it does not walk every row of a large export once more.
+    """
     path = Path(path)
     mf = load_mapping(Path(mapping)) if isinstance(mapping, (str, Path)) else mapping
     opts = dict(mf.options) if mf else {}
@@ -214,7 +220,10 @@ def ingest(
     reader_opts = {k: opts[k] for k in ("delimiter", "encoding", "sheet", "dictionary") if k in opts}
     reader_opts.update(options or {})
     with _gc_paused():
-        return _ingest(path, instrument, mf, settings, reader_opts, variables)
+        result = _ingest(path, instrument, mf, settings, reader_opts, variables)
+        if not keep_table:
+            result = attrs.evolve(result, raw=attrs.evolve(result.raw, rows=[], meta={}))
+        return result
 
 
 @contextlib.contextmanager
