@@ -77,7 +77,7 @@ def test_a_complete_theme_loads_with_paths_resolved(brand: Path) -> None:
 
 
 def test_every_problem_is_reported_at_once_with_file_and_key(tmp_path: Path) -> None:
-    (tmp_path / "logo.svg").write_text("<svg/>")
+    (tmp_path / "logo.svg").write_text("this is not SVG")
     (tmp_path / "cover.png").write_bytes(b"not an image")
     (tmp_path / "font.otf").write_bytes(b"OTTO" + bytes(100))
     path = _theme(
@@ -111,8 +111,7 @@ page-size = "A5"
         "cannot embed; expected a TrueType font (.ttf).",
         f"{src}: font-bold: error: File 'missing.ttf' not found (looked for {missing!r}); paths are relative to "
         "the theme file.",
-        f"{src}: logo: error: 'logo.svg' is an SVG image; reports can embed PNG or JPEG images only (drawing SVG needs "
-        "the svglib package, which implassess does not use). Export the image as PNG, about 600 pixels wide.",
+        f"{src}: logo: error: 'logo.svg' is not a readable SVG image (unknown token at 1:1); expected an SVG file.",
         f"{src}: cover-image: error: 'cover.png' is not a PNG or JPEG image; expected a .png or .jpg file.",
     ]
 
@@ -200,3 +199,22 @@ def test_a_theme_record_from_a_plugin_is_checked_before_rendering(tmp_path: Path
         f"{str(tmp_path / 'nope.png')!r}); paths are relative to the theme file.",
     ]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_svg_logo_is_drawn_on_the_cover(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from implassess.report.render import render_report
+    from implassess.report.sample_model import sample_model
+    from implassess.themes import load_theme
+
+    (tmp_path / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60">'
+        '<rect width="200" height="60" fill="#1f3a5f"/><circle cx="30" cy="30" r="18" fill="#e69f00"/></svg>'
+    )
+    path = _theme(tmp_path, 'name = "svg-brand"\nlogo = "logo.svg"\n')
+    theme = load_theme(path)
+    out = render_report(sample_model(), theme, tmp_path / "r.pdf")
+    cover = PdfReader(out.path).pages[0]
+    images = [n for n, x in cover["/Resources"].get("/XObject", {}).items() if x.get_object()["/Subtype"] == "/Image"]
+    assert images, "the SVG logo must be embedded as an image on the cover"

@@ -9,6 +9,7 @@ never sees half a PDF.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -193,7 +194,13 @@ def _image_or_error(
     canv: Canvas, theme: Theme, key: str, path: str, x: float, y: float, w: float, h: float, anchor: str
 ) -> None:
     try:
-        canv.drawImage(ImageReader(path), x, y, w, h, preserveAspectRatio=True, anchor=anchor, mask="auto")
+        if path.lower().endswith(".svg"):
+            from implassess.themes import rasterise_svg
+
+            image = ImageReader(io.BytesIO(rasterise_svg(path)))
+        else:
+            image = ImageReader(path)
+        canv.drawImage(image, x, y, w, h, preserveAspectRatio=True, anchor=anchor, mask="auto")
     except Exception as exc:
         raise InstrumentError(
             [Finding(theme.source or theme.name, key, f"The image {path!r} cannot be read: {exc}.", code="image")]
