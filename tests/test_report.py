@@ -44,6 +44,8 @@ SECTION_TITLES = [
     "Action plan",
     "Methodology and data quality",
 ]
+#: Shown only when a second wave was scored (the example model has one wave).
+CHANGE_TITLE = "Change since the last assessment"
 
 
 # -- helpers shared with the other report tests ------------------------------------------
@@ -147,7 +149,9 @@ def test_every_section_heading_is_in_the_contents_and_the_body(rendered) -> None
     _, pages = rendered
     contents = flat(pages[1])
     assert contents.startswith("Contents")
-    assert [s.title for s in plugins.get_report_sections()] == SECTION_TITLES
+    registered = [s.title for s in plugins.get_report_sections()]
+    assert registered == [*SECTION_TITLES[:2], CHANGE_TITLE, *SECTION_TITLES[2:]]
+    assert CHANGE_TITLE not in contents  # a section with nothing to show is left out
     for title in SECTION_TITLES:
         assert title in contents
         assert page_of(pages, title) > 1

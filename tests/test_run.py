@@ -242,3 +242,26 @@ def test_a_target_typo_is_reported_at_its_own_index(demo: Path, tmp_path: Path) 
         result.output
     )
     assert "'workflow-clarity'" in result.output
+
+
+def test_the_report_shows_change_since_the_earlier_wave(demo: Path, tmp_path: Path) -> None:
+    path = _copy_demo(demo, tmp_path, ('wave = "baseline"\n', 'wave = "follow-up"\ncompare-wave = "baseline"\n'))
+    assert CliRunner().invoke(cli, ["run", str(path)], catch_exceptions=False).exit_code == 0
+    text = _norm("\n".join(p.extract_text() for p in PdfReader(tmp_path / "report.pdf").pages))
+    assert "Change since the last assessment" in text
+    change = json.loads((tmp_path / "clarity-gaps" / "change.json").read_text())["changes"]
+    org = {c["unit"]: c for c in change if c["group"] == "organisation"}
+    before = json.loads((demo / "clarity-gaps" / "profile.json").read_text())["organisation"]["dimensions"]
+    after = json.loads((tmp_path / "clarity-gaps" / "profile.json").read_text())["organisation"]["dimensions"]
+    b = next(d for d in before if d["id"] == "decision-clarity")["score_0_100"]
+    a = next(d for d in after if d["id"] == "decision-clarity")["score_0_100"]
+    d = org["decision-clarity"]["score_diff"]
+    assert d == pytest.approx(a - b)
+    from implassess.report.fmt import fmt_delta, fmt_delta_ci
+
+    ci = fmt_delta_ci(org["decision-clarity"]["score_ci_low"], org["decision-clarity"]["score_ci_high"])
+    assert f"Decision clarity {fmt_score(b)} {fmt_score(a)} {fmt_delta(d)} {ci}" in text
+
+
+def test_a_single_wave_report_has_no_change_section(pdf_text: str) -> None:
+    assert "Change since the last assessment" not in pdf_text

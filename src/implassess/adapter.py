@@ -19,6 +19,7 @@ from implassess.model import Instrument
 from implassess.report.model import (
     ActionView,
     AppendixView,
+    ChangeView,
     DimensionView,
     FacetScore,
     HeatmapView,
@@ -219,6 +220,35 @@ def _kpis(scored: Sequence[ScoredInstrument]) -> tuple[KpiView, ...]:
     return tuple(views)
 
 
+def _change(
+    scored: Sequence[ScoredInstrument], changes: dict[str, tuple[Any, Sequence[Any]]]
+) -> tuple[ChangeView, ...]:
+    """Organisation-level change per item-scored dimension, from the earlier wave's result
+    and the group changes computed by :func:`implassess.scoring.change.compare_profiles`."""
+    out = []
+    for s in scored:
+        if s.instrument.id not in changes:
+            continue
+        before, group_changes = changes[s.instrument.id]
+        earlier = {u.id: u for u in before.profile.organisation.dimensions}
+        by_unit = {c.unit: c for c in group_changes if c.group == "organisation"}
+        for unit in s.result.profile.organisation.dimensions:
+            c = by_unit.get(unit.id)
+            if unit.source != "items" or c is None or unit.id not in earlier:
+                continue
+            out.append(
+                ChangeView(
+                    name=s.instrument.dimension(unit.id).name,
+                    before=_num(earlier[unit.id].score_0_100),
+                    after=_num(unit.score_0_100),
+                    diff=_num(c.score_diff),
+                    ci_low=_num(c.score_ci_low),
+                    ci_high=_num(c.score_ci_high),
+                )
+            )
+    return tuple(out)
+
+
 def build_report_model(
     scored: Sequence[ScoredInstrument],
     meta: ReportMeta,
@@ -230,6 +260,8 @@ def build_report_model(
     excluded: Sequence[tuple[str, int]] = (),
     min_group_size: int = 5,
     notes: Sequence[str] = (),
+    changes: dict[str, tuple[Any, Sequence[Any]]] | None = None,
+    change_labels: tuple[str, str] = ("", ""),
 ) -> ReportModel:
     """The report view-model of one or more scored instruments (a battery)."""
     variables = variables or {}
@@ -287,4 +319,7 @@ def build_report_model(
         kpis=_kpis(scored),
         action_plan=_plan(scored),
         appendix=appendix,
+        change=_change(scored, changes or {}),
+        change_from=change_labels[0],
+        change_to=change_labels[1],
     )

@@ -279,6 +279,7 @@ def run_assessment(
 
     scored: list[ScoredInstrument] = []
     outputs: dict[str, Path] = {}
+    changes: dict[str, tuple[Any, Any]] = {}
     for m in members:
         inst = m.instrument
         if inst.id in mapped:
@@ -311,7 +312,8 @@ def run_assessment(
         scored.append(ScoredInstrument(inst, result, m.weight, m.form))
         if assessment.scoring.compare_wave and inst.items:
             full = mapped[inst.id][0].responses
-            outputs.update(_write_change(full, assessment, settings, inst, out, reproducible))
+            written_change, changes[inst.id] = _write_change(full, result, assessment, settings, out, reproducible)
+            outputs.update(written_change)
             compared = _wave_slice(full, assessment.scoring.compare_wave)
             scored_rows.update((mapped[inst.id][1].name, r) for r in compared.rows)
 
@@ -332,7 +334,9 @@ def run_assessment(
     pages = 0
     if assessment.outputs.pdf:
         excluded = [(f"Other waves than {waves}", left_out)] if left_out else []
-        pdf, pages = _render(assessment, scored, summary_rows, rejected_rows, excluded, out, reproducible, warnings)
+        pdf, pages = _render(
+            assessment, scored, summary_rows, rejected_rows, excluded, out, reproducible, warnings, changes
+        )
         outputs["report.pdf"] = pdf
 
     from implassess.adapter import battery_overall, overall_basis
@@ -386,23 +390,23 @@ def _empty(n_items: int) -> Any:
 
 
 def _write_change(
-    rs: Any, assessment: Assessment, settings: Any, inst: Instrument, out: Path, reproducible: bool
-) -> dict[str, Path]:
-    """Score the comparison wave and write the group-level change."""
+    rs: Any, after: Any, assessment: Assessment, settings: Any, out: Path, reproducible: bool
+) -> tuple[dict[str, Path], tuple[Any, Any]]:
+    """Score the comparison wave, write the group-level change against ``after`` (this
+    wave's result) and return (outputs, (earlier result, changes)) for the report."""
     from implassess.scoring import score
     from implassess.scoring.change import compare_profiles
     from implassess.scoring.profile import dumps, profile_to_dict
 
     wave, other = assessment.scoring.wave, assessment.scoring.compare_wave
     assert other is not None
-    before = score(_wave_slice(rs, other), settings, reproducible=reproducible)
-    after = score(_wave_slice(rs, wave), settings, reproducible=reproducible) if wave else None
-    if after is None:
+    if not wave:
         raise ImplassessError("scoring.compare-wave needs scoring.wave: name the wave to compare against it.")
+    before = score(_wave_slice(rs, other), settings, reproducible=reproducible)
     changes = compare_profiles(profile_to_dict(before.profile), profile_to_dict(after.profile))
-    path = out / inst.id / "change.json"
+    path = out / rs.instrument.id / "change.json"
     write_atomic(path, dumps({"from": other, "to": wave, "changes": [attrs.asdict(c) for c in changes]}))
-    return {f"{inst.id}/change.json": path}
+    return {f"{rs.instrument.id}/change.json": path}, (before, changes)
 
 
 def _write_rejected(
@@ -440,6 +444,7 @@ def _render(
     out: Path,
     reproducible: bool,
     warnings: list[str],
+    changes: dict[str, tuple[Any, Any]],
 ) -> tuple[Path, int]:
     from implassess.adapter import build_report_model
     from implassess.report.model import ReportMeta
@@ -475,6 +480,8 @@ def _render(
         rows=rows,
         excluded=excluded,
         min_group_size=assessment.scoring.min_group_size,
+        changes=changes,
+        change_labels=(assessment.scoring.compare_wave or "", assessment.scoring.wave or ""),
         notes=tuple(warnings),
     )
     theme_ref = assessment.report.theme

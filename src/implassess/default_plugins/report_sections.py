@@ -19,6 +19,7 @@ from implassess.hookspecs import hookimpl
 BUILTIN_SECTIONS: tuple[tuple[str, str, int, str, str], ...] = (
     ("executive-summary", "Executive summary", 100, "sections", "executive_summary"),
     ("maturity-radar", "Maturity profile", 200, "sections", "maturity_radar"),
+    ("change", "Change since the last assessment", 250, "scorecards", "change_since"),
     ("dimensions", "Dimension results", 300, "sections", "dimensions"),
     ("group-heatmap", "Results by group", 400, "scorecards", "group_heatmap"),
     ("kpi-scorecard", "KPI scorecard", 500, "scorecards", "kpi_scorecard"),

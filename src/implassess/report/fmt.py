@@ -96,6 +96,13 @@ def fmt_ci(low: float | None, high: float | None) -> str:
     return f"{fmt_score(low)}–{fmt_score(high)}"
 
 
+def fmt_delta_ci(low: float | None, high: float | None) -> str:
+    """A confidence interval of a difference: ``−1.2 to +4.5`` (signs kept, never a dash range)."""
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    return f"{fmt_delta(low)} to {fmt_delta(high)}"
+
+
 def fmt_date(d: dt.date | str | None) -> str:
     """A date as ``23 November 2026``; an ISO string is parsed, other text kept."""
     if d is None or d == "":

@@ -229,6 +229,28 @@ class HeatmapView:
 
 
 @attrs.frozen
+class ChangeView:
+    """One dimension's change between two waves (organisation level)."""
+
+    name: str
+    """Dimension name."""
+    before: float | None
+    """Score in the earlier wave, 0–100."""
+    after: float | None
+    """Score in this wave, 0–100."""
+    diff: float | None
+    """after − before, in points on 0–100."""
+    ci_low: float | None
+    """Lower bound of the 95 % (Welch) confidence interval of the difference."""
+    ci_high: float | None
+    """Upper bound of that interval."""
+
+    def clear(self) -> bool:
+        """Whether the interval excludes zero (a change beyond sampling noise)."""
+        return self.ci_low is not None and self.ci_high is not None and (self.ci_low > 0 or self.ci_high < 0)
+
+
+@attrs.frozen
 class KpiView:
     """One KPI on the scorecard."""
 
@@ -348,6 +370,12 @@ class ReportModel:
     """Ranked actions."""
     appendix: AppendixView | None = None
     """Methodology and data quality."""
+    change: tuple[ChangeView, ...] = attrs.field(default=(), converter=_tuple)
+    """Change per dimension since an earlier wave; empty when only one wave was scored."""
+    change_from: str = ""
+    """Label of the earlier wave, e.g. ``baseline``."""
+    change_to: str = ""
+    """Label of this wave."""
     extras: Mapping[str, Any] = attrs.field(factory=dict)
     """Data for plugin sections, keyed by plugin."""
 

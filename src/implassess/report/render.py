@@ -292,8 +292,10 @@ def build_story(ctx: ReportContext, sections: Iterable[ReportSection]) -> list[F
     story += [_Marker("Contents"), Paragraph("Contents", ctx.style("toc_title")), _toc(ctx.look)]
     story.append(NextPageTemplate("body"))
     for section in sections:
-        story.append(PageBreak())
-        story += _section_flowables(ctx, section)
+        flowables = _section_flowables(ctx, section)
+        if len(flowables) > 1:  # a section with nothing to show is left out, heading and all
+            story.append(PageBreak())
+            story += flowables
     return story
 
 

@@ -8,7 +8,17 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from implassess.report import charts, heatmap
 from implassess.report.context import ReportContext
-from implassess.report.fmt import fmt_date, fmt_int, fmt_kpi, fmt_observed, fmt_r, is_missing
+from implassess.report.fmt import (
+    fmt_date,
+    fmt_delta,
+    fmt_delta_ci,
+    fmt_int,
+    fmt_kpi,
+    fmt_observed,
+    fmt_r,
+    fmt_score,
+    is_missing,
+)
 from implassess.report.markup import esc
 from implassess.report.sections import AGREEMENT_CUTOFF, flag_text
 from implassess.report.styles import GREY
@@ -44,6 +54,41 @@ def group_heatmap(ctx: ReportContext) -> list[Flowable]:
                 "caption",
             )
         )
+    return out
+
+
+def change_since(ctx: ReportContext) -> list[Flowable]:
+    """Per dimension: the earlier and this wave's score, the difference and its 95% CI.
+
+    Left out of the report (no heading) when only one wave was scored.
+    """
+    m = ctx.model
+    if not m.change:
+        return []
+    out: list[Flowable] = [
+        ctx.markup(
+            f"Scores of the {esc(m.change_from)} and the {esc(m.change_to)} assessment on the same instruments, for "
+            "the whole organisation. A change is marked <b>clear</b> when its 95% confidence interval (Welch) "
+            "excludes zero; smaller movements are within what different samples of the same people could give."
+        )
+    ]
+    rows: list[list[Any]] = [
+        ["Dimension", m.change_from.capitalize(), m.change_to.capitalize(), "Change", "95% CI", ""]
+    ]
+    widths = [0.0, 62, 62, 56, 86, 44]
+    widths[0] = ctx.width - sum(widths)
+    for c in m.change:
+        rows.append(
+            [
+                ctx.para(c.name, "cell"),
+                fmt_score(c.before),
+                fmt_score(c.after),
+                fmt_delta(c.diff),
+                fmt_delta_ci(c.ci_low, c.ci_high),
+                "clear" if c.clear() else "",
+            ]
+        )
+    out.append(ctx.table(rows, widths, align_right=(1, 2, 3, 4)))
     return out
 
 
