@@ -265,3 +265,14 @@ def test_the_report_shows_change_since_the_earlier_wave(demo: Path, tmp_path: Pa
 
 def test_a_single_wave_report_has_no_change_section(pdf_text: str) -> None:
     assert "Change since the last assessment" not in pdf_text
+
+
+def test_run_prints_a_json_summary_that_reconciles(demo: Path, tmp_path: Path) -> None:
+    path = _copy_demo(demo, tmp_path)
+    result = CliRunner().invoke(cli, ["run", str(path), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    rows = data["rows"]
+    assert rows["read"] == rows["scored"] + rows["rejected"] + rows["other_wave"]
+    assert Path(data["outputs"]["report.pdf"]).exists() and data["pages"] > 20
+    assert {i["id"] for i in data["instruments"]} >= {"clarity-gaps", "megatrend-kpis"}

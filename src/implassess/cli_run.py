@@ -14,7 +14,28 @@ if TYPE_CHECKING:
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
-def _print_summary(summary: RunSummary) -> None:
+def _summary_dict(summary: RunSummary) -> dict[str, object]:
+    return {
+        "out_dir": str(summary.out_dir),
+        "rows": {
+            "read": summary.rows_read,
+            "scored": summary.scored,
+            "rejected": summary.rejected,
+            "other_wave": summary.other_wave,
+        },
+        "instruments": [{"id": i, "respondents": n} for i, n in summary.instruments],
+        "pages": summary.pages,
+        "outputs": {name: str(path) for name, path in sorted(summary.outputs.items())},
+        "warnings": list(summary.warnings),
+    }
+
+
+def _print_summary(summary: RunSummary, as_json: bool = False) -> None:
+    if as_json:
+        import json
+
+        click.echo(json.dumps(_summary_dict(summary), indent=2, ensure_ascii=False))
+        return
     other = f"; other wave: {summary.other_wave}" if summary.other_wave else ""
     click.echo(
         f"Rows read: {summary.rows_read}; scored: {summary.scored}; rejected: {summary.rejected} "
@@ -41,7 +62,10 @@ def _print_summary(summary: RunSummary) -> None:
 )
 @click.option("--reproducible", is_flag=True, default=None, help="Byte-identical outputs (fixed dates).")
 @click.option("--theme", default=None, help="Theme name or theme TOML, overriding the assessment's.")
-def run(assessment_file: Path, out_dir: Path | None, reproducible: bool | None, theme: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def run(
+    assessment_file: Path, out_dir: Path | None, reproducible: bool | None, theme: str | None, as_json: bool
+) -> None:
     """Read, score and render everything an assessment file asks for: the PDF report,
     profile JSON, CSVs, manifest and rejected rows.
 
