@@ -75,7 +75,7 @@ def run(
     from implassess.run import run_assessment
 
     summary = run_assessment(load_assessment(assessment_file), out_dir=out_dir, reproducible=reproducible, theme=theme)
-    _print_summary(summary)
+    _print_summary(summary, as_json)
 
 
 @click.command("demo", context_settings=CONTEXT)
