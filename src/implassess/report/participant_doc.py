@@ -25,7 +25,7 @@ from implassess.report.charts import fit
 from implassess.report.context import Heading
 from implassess.report.markup import esc
 from implassess.report.model import Overall, ReportMeta, ReportModel
-from implassess.report.render import BAND, MARGIN_X, RenderResult
+from implassess.report.render import MARGIN_X, RenderResult
 from implassess.report.styles import GREY, LIGHT_GREY, Look, hex_colour, make_look
 
 _LOOKS: dict[Theme, Look] = {}
@@ -64,29 +64,8 @@ def _body_page(canv: Canvas, doc: Any) -> None:
 
 
 def _cover_page(canv: Canvas, doc: Any) -> None:
-    look, meta, theme = doc.look, doc.model.meta, doc.look.theme
-    width, height = doc.pagesize
     canv.saveState()
-    canv.setFillColor(look.primary)
-    canv.rect(0, height - BAND, width, BAND, stroke=0, fill=1)
-    if theme.logo:
-        render._image_or_error(canv, theme, "logo", theme.logo, MARGIN_X, height - BAND + 58, 150, 62, "sw")
-    canv.setFillColor(colors.white)
-    canv.setFont(look.bold, 11)
-    canv.drawString(MARGIN_X, height - BAND + 28, fit(meta.consultancy, look.bold, 11, width * 0.5))
-    label = fit(meta.confidentiality.upper(), look.bold, 8, width * 0.42)
-    tw = canv.stringWidth(label, look.bold, 8)
-    bx, by = width - MARGIN_X - tw - 16, height - 52
-    canv.setStrokeColor(colors.white)
-    canv.setLineWidth(1)
-    canv.rect(bx, by, tw + 16, 20, stroke=1, fill=0)
-    canv.setFont(look.bold, 8)
-    canv.drawString(bx + 8, by + 7, label)
-    area = (MARGIN_X, 80.0, width - 2 * MARGIN_X, height * 0.30)
-    if theme.cover_image:
-        render._image_or_error(canv, theme, "cover-image", theme.cover_image, *area, "c")
-    else:
-        render._motif(canv, look, *area)
+    render.draw_cover(canv, doc, image_fraction=0.30)
     _static_footer(canv, doc)
     canv.restoreState()
 

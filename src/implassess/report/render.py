@@ -160,18 +160,18 @@ def _body_page(canv: Canvas, doc: _ReportDoc) -> None:
     canv.restoreState()
 
 
-def _cover_page(canv: Canvas, doc: _ReportDoc) -> None:
+def draw_cover(canv: Canvas, doc: Any, image_fraction: float) -> None:
+    """The cover's band (logo, consultancy, confidentiality box) and its image or motif,
+    shared by the organisation and participant reports."""
     look, meta, theme = doc.look, doc.model.meta, doc.look.theme
     width, height = doc.pagesize
-    canv.saveState()
     canv.setFillColor(look.primary)
     canv.rect(0, height - BAND, width, BAND, stroke=0, fill=1)
-    text_x = MARGIN_X
     if theme.logo:
         _image_or_error(canv, theme, "logo", theme.logo, MARGIN_X, height - BAND + 58, 150, 62, "sw")
     canv.setFillColor(colors.white)
     canv.setFont(look.bold, 11)
-    canv.drawString(text_x, height - BAND + 28, fit(meta.consultancy, look.bold, 11, width * 0.5))
+    canv.drawString(MARGIN_X, height - BAND + 28, fit(meta.consultancy, look.bold, 11, width * 0.5))
     # Confidentiality: a white-outlined box at the top right of the band.
     label = fit(meta.confidentiality.upper(), look.bold, 8, width * 0.42)
     tw = canv.stringWidth(label, look.bold, 8)
@@ -181,11 +181,16 @@ def _cover_page(canv: Canvas, doc: _ReportDoc) -> None:
     canv.rect(bx, by, tw + 16, 20, stroke=1, fill=0)
     canv.setFont(look.bold, 8)
     canv.drawString(bx + 8, by + 7, label)
-    area = (MARGIN_X, 80.0, width - 2 * MARGIN_X, height * 0.36)
+    area = (MARGIN_X, 80.0, width - 2 * MARGIN_X, height * image_fraction)
     if theme.cover_image:
         _image_or_error(canv, theme, "cover-image", theme.cover_image, *area, "c")
     else:
         _motif(canv, look, *area)
+
+
+def _cover_page(canv: Canvas, doc: _ReportDoc) -> None:
+    canv.saveState()
+    draw_cover(canv, doc, image_fraction=0.36)
     _footer(canv, doc)
     canv.restoreState()
 
