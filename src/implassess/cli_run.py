@@ -85,8 +85,16 @@ def run(
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the sample data.")
 @click.option("--reproducible", is_flag=True, help="Byte-identical outputs.")
 @click.option("--theme", default=None, help="Theme name or theme TOML (default: the bundled assessment's).")
-def demo(out_dir: Path, seed: int, reproducible: bool, theme: str | None) -> None:
-    """Generate the sample health system and run the bundled assessment on it.
+@click.option(
+    "--participants/--no-participants",
+    "participants_too",
+    default=True,
+    show_default=True,
+    help="Also render the leadership cohort's 360 reports.",
+)
+def demo(out_dir: Path, seed: int, reproducible: bool, theme: str | None, participants_too: bool) -> None:
+    """Generate the sample health system, run the bundled assessment on it (the board
+    report) and render the leadership cohort's 360 reports.
 
     Example: implassess demo --out-dir demo-output
     """
@@ -106,3 +114,22 @@ def demo(out_dir: Path, seed: int, reproducible: bool, theme: str | None) -> Non
         load_assessment(out_dir / "assessment.toml"), reproducible=reproducible or None, theme=theme
     )
     _print_summary(summary)
+    if participants_too:
+        from implassess.cli_participants import participants
+
+        click.echo("\nLeadership programme: one private 360 report per participant (follow-up against baseline).")
+        click.get_current_context().invoke(
+            participants,
+            responses=out_dir / "data" / "leadership-360.csv",
+            roster_path=out_dir / "data" / "participants.csv",
+            battery="implementation-leadership-360",
+            out_dir=out_dir / "participants",
+            workers=2,
+            wave="follow-up",
+            compare_wave="baseline",
+            theme=theme or "default",
+            reproducible=reproducible,
+            client="Northbridge Health",
+            consultancy="Example Advisory",
+            date_text="2026-11-23",
+        )
