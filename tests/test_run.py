@@ -276,3 +276,12 @@ def test_run_prints_a_json_summary_that_reconciles(demo: Path, tmp_path: Path) -
     assert rows["read"] == rows["scored"] + rows["rejected"] + rows["other_wave"]
     assert Path(data["outputs"]["report.pdf"]).exists() and data["pages"] > 20
     assert {i["id"] for i in data["instruments"]} >= {"clarity-gaps", "megatrend-kpis"}
+
+
+def test_the_demo_renders_the_leadership_cohort(demo: Path) -> None:
+    manifest = json.loads((demo / "participants" / "manifest.json").read_text())
+    people = manifest["participants"]
+    assert len(people) == 24 and all(p["status"] == "ok" for p in people)
+    for p in people:
+        pdf = demo / "participants" / p["file"]
+        assert hashlib.sha256(pdf.read_bytes()).hexdigest() == p["sha256"]
