@@ -386,3 +386,24 @@ def test_dropped_groups_are_named_without_their_n(sample: tuple[Path, Path], ren
         for c in r.change:
             if c.rci is not None:
                 assert c.rci == pytest.approx((c.after - c.before) / (c.sd * 2**0.5 * (1 - c.alpha) ** 0.5))
+
+
+def test_a_rater_id_reused_across_waves_never_merges_two_participants(tmp_path: Path) -> None:
+    """The reviewer's case: a rater id used for P-a at baseline and P-b at follow-up. The rows
+    must stay apart, so P-b's comment cannot appear in P-a's report."""
+    from implassess.participants.data import load_360
+
+    responses, _ = make_sample(tmp_path, 4)
+    head, rows = _rows(responses)
+    idc, pc, wc, cc = (head.index(k) for k in ("respondent_id", "participant", "wave", "comment"))
+    base = next(r for r in rows if r[wc] == "baseline" and r[pc] != "P001")
+    follow = next(r for r in rows if r[wc] == "follow-up" and r[pc] == "P001")
+    follow[idc] = base[idc]
+    follow[cc] = "CONFIDENTIAL-ABOUT-P001"
+    base[cc] = ""
+    _write(responses, head, rows)
+    battery = plugins.get_batteries()[BATTERY]
+    data = load_360(responses, [plugins.get_instrument(m.id) for m in battery.instruments])
+    mine = [i for i, c in enumerate(data.comment) if c == "CONFIDENTIAL-ABOUT-P001"]
+    assert [data.participant[i] for i in mine] == ["P001"]
+    assert sum(1 for rid in data.respondent_ids if rid == base[idc]) == 2

@@ -117,7 +117,7 @@ def load_360(
     format: str | None = None,
     mapping: Path | None = None,
 ) -> Data360:
-    """Read and score a 360 export for every instrument, rows lined up by respondent id."""
+    """Read and score a 360 export for every instrument, rows lined up by their row in the file."""
     from implassess.ingest import read_responses
     from implassess.scoring import score_respondents
 
@@ -134,21 +134,24 @@ def load_360(
                 )
         scored.append((inst, rs, score_respondents(rs)))
 
-    order: dict[str, int] = {}
+    # One record per line of the export, keyed by its row number: a rater id can appear
+    # in several waves (or for several participants), and those rows must never merge.
+    order: dict[int, int] = {}
     for _, rs, _ in scored:
-        for rid in rs.respondent_ids:
-            order.setdefault(rid, len(order))
+        for row in rs.rows:
+            order.setdefault(row, len(order))
     n = len(order)
     attrs_by: dict[str, list[str]] = {k: [""] * n for k in ("participant", "relationship", "wave", "cohort")}
     comment = [""] * n
     rownum = [0] * n
+    ids = [""] * n
     units: list[UnitRef] = []
     items: list[ItemRef] = []
     pomp_cols: list[np.ndarray] = []
     value_cols: list[np.ndarray] = []
     warnings: list[str] = []
     for k, (inst, rs, sc) in enumerate(scored):
-        where = np.array([order[r] for r in rs.respondent_ids], dtype=np.intp)
+        where = np.array([order[r] for r in rs.rows], dtype=np.intp)
         for name, col in attrs_by.items():
             got = rs.attributes.get(name)
             if got is None:
@@ -163,6 +166,8 @@ def load_360(
                 comment[i] = "\n".join(parts)
             if rs.rows and not rownum[i]:
                 rownum[i] = rs.rows[r]
+            if not ids[i]:
+                ids[i] = rs.respondent_ids[r]
         base = len(items)
         rater_form = "rater" if "rater" in {f.id for f in inst.forms} else None
         for j, item in enumerate(inst.items):
@@ -202,7 +207,7 @@ def load_360(
         raise InputError(str(path), "The 360 export has no accepted rows.")
     return Data360(
         tuple(instruments),
-        tuple(order),
+        tuple(ids),
         tuple(rownum),
         tuple(attrs_by["participant"]),
         tuple(attrs_by["relationship"]),
