@@ -42,3 +42,29 @@ def test_every_rejection_of_the_sample_has_its_kind(tmp_path: Path) -> None:
     assert kinds["Survey preview"] == 2 and kinds["Test response"] == 1 and kinds["Malformed row"] == 1
     assert kinds["Duplicate submission"] == 6 and kinds["No item answered"] == 2
     assert kinds.get("Answer out of range", 0) + kinds.get("Unreadable answer", 0) >= 2
+
+
+def test_a_shifted_row_never_carries_an_email_into_messages_or_the_rejected_csv(
+    tmp_path: Path, minimal_path: Path
+) -> None:
+    """An unquoted comma in the comment shifts the row: the email lands under 'site' or
+    after the last column. Neither the reason nor the rejected-rows CSV may show it."""
+    from click.testing import CliRunner
+
+    from implassess.cli import cli
+
+    rows = ["respondent_id,comment,email,site,role,p1,p2,p3,l1,l2"]
+    rows += [f"r{i},fine,person{i}@corp.example,A,nurse,3,3,3,3,3" for i in range(6)]
+    rows.append("r9,fine, really,secret@corp.example,A,nurse,3,3,3,3,3")
+    (tmp_path / "mid.csv").write_text("\n".join(rows) + "\n")
+    rows[-1] = "r9,fine,A,nurse,3,3,3,3,3,x,secret@corp.example"
+    (tmp_path / "last.csv").write_text("\n".join(rows) + "\n")
+    for name in ("mid.csv", "last.csv"):
+        out = tmp_path / f"rejected-{name}"
+        result = CliRunner().invoke(
+            cli,
+            ["responses", "check", str(tmp_path / name), "--instrument", str(minimal_path), "--rejected-out", str(out)],
+            catch_exceptions=False,
+        )
+        assert "The row has 11 cells but the header has 10 columns" in result.output
+        assert "@" not in result.output and "@" not in out.read_text()

@@ -111,7 +111,8 @@ def rejection_kind(reason: str) -> str:
 
 def rejected_csv(result: IngestResult) -> str:
     """Rejected rows as CSV: ``row``, ``respondent``, ``reasons`` (joined with `` | ``), then
-    the row's cells under their headers, personal columns left out."""
+    the row's cells under their headers, personal columns left out. A row with the wrong
+    number of cells is written without cells: shifted, any cell could hold personal data."""
     raw = result.raw
     personal = set(result.personal)
     keep_cols = [i for i, c in enumerate(raw.columns) if c not in personal]
@@ -123,8 +124,12 @@ def rejected_csv(result: IngestResult) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["row", "respondent", "reasons", *(raw.columns[i] for i in keep_cols)])
+    width = len(raw.columns)
+    ragged = raw.meta.get("ragged_rows", set())
     for rr in result.responses.rejected:
         row = cells.get(rr.row, ())
+        if len(row) != width or rr.row in ragged:
+            row = ()
         w.writerow(
             [rr.row, rr.respondent or "", " | ".join(rr.reasons)]
             + [("" if i >= len(row) or row[i] is None else row[i]) for i in keep_cols]

@@ -259,10 +259,10 @@ def ragged_reason(cells: Sequence[Any], columns: Sequence[str]) -> str:
     """Why a row with the wrong number of cells is rejected."""
     n = len(columns)
     if len(cells) > n:
-        extra = next((c for c in cells[n:] if c not in (None, "")), "")
+        # The extra cells are not quoted: in a shifted row they may hold a personal column's value.
         return (
-            f"The row has {len(cells)} cells but the header has {n} columns: found {extra!r} after the last "
-            f"column {columns[-1]!r}; expected one cell per column (an unquoted delimiter in an answer?)."
+            f"The row has {len(cells)} cells but the header has {n} columns: found {len(cells) - n} cell(s) after "
+            f"the last column {columns[-1]!r}; expected one cell per column (an unquoted delimiter in an answer?)."
         )
     missing = ", ".join(repr(c) for c in columns[len(cells) :][:3])
     more = " …" if n - len(cells) > 3 else ""
@@ -324,10 +324,12 @@ def build_table(
                 rows.append((rownum, tuple(cells[:n])))
             else:
                 rejected.append(RejectedRow(rownum, (ragged_reason(cells, columns),)))
+                # Kept only so the respondent id can be named; never written out (see rejected_csv).
                 rejected_cells[rownum] = tuple(cells[:n]) + (None,) * max(0, n - len(cells))
     meta = dict(meta or {})
     meta["blank_rows"] = meta.get("blank_rows", 0) + blank
     meta.setdefault("rejected_cells", {}).update(rejected_cells)
+    meta.setdefault("ragged_rows", set()).update(rejected_cells)
     return RawTable(
         source=source,
         format=fmt,
