@@ -124,3 +124,22 @@ def test_help_does_not_import_heavy_libraries() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "Usage: implassess" in out
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_an_unwritable_output_folder_is_a_clean_error(tmp_path: Path, minimal_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    export = tmp_path / "e.csv"
+    export.write_text("respondent_id,p1,p2,p3,l1,l2\na,1,2,3,4,5\n")
+    result = CliRunner().invoke(cli, ["score", str(export), "-i", str(minimal_path), "-o", str(blocker / "sub")])
+    assert result.exit_code == 1
+    assert "Cannot read or write" in result.output and "Traceback" not in result.output
+    assert "Unexpected internal error" not in result.output
+
+
+def test_deeply_nested_toml_is_a_clean_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    result = CliRunner().invoke(cli, ["instruments", "validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}: error: The TOML is nested too deeply to read" in result.output

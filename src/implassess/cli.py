@@ -49,6 +49,10 @@ class _Cli(click.Group):
             raise click.ClickException(exc.user_message()) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:
+            # A file or folder that cannot be read or written: the user can fix this.
+            where = exc.filename or "a file"
+            raise click.ClickException(f"Cannot read or write {where}: {exc.strerror or exc}.") from None
         except Exception as exc:
             if os.environ.get("IMPLASSESS_DEBUG"):
                 raise

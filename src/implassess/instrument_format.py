@@ -326,6 +326,17 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InstrumentError([Finding(source, "", f"Not valid TOML: {exc}.", code="toml-syntax")]) from None
+    except RecursionError:
+        raise InstrumentError(
+            [
+                Finding(
+                    source,
+                    "",
+                    "The TOML is nested too deeply to read; expected at most a few levels.",
+                    code="toml-syntax",
+                )
+            ]
+        ) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import attrs
 
 from implassess import __version__
+from implassess.errors import ImplassessError
 from implassess.files import is_partial, sha256_file, write_atomic
 from implassess.participants.model import CohortSummary, ManifestEntry, ParticipantReport
 
@@ -114,13 +115,17 @@ class DaskExecutor:
         try:
             from distributed import Client
         except ImportError as exc:
-            from implassess.errors import ImplassessError
-
             raise ImplassessError(
                 "--scheduler needs Dask distributed, which is not installed. Install it with "
                 "pip install 'implassess[dask]' (or pip install 'dask[distributed]')."
             ) from exc
-        self._client = address if hasattr(address, "submit") else Client(address)
+        try:
+            self._client = address if hasattr(address, "submit") else Client(address, timeout="10s")
+        except OSError as exc:
+            raise ImplassessError(
+                f"Cannot reach the Dask scheduler at {address!r} ({exc}); expected a running scheduler such as "
+                "tcp://host:8786."
+            ) from None
         self._own = not hasattr(address, "submit")
         self.workers = len(self._client.scheduler_info().get("workers", {})) or 1
 

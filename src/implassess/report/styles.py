@@ -11,7 +11,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import TableStyle
 
 from implassess.contracts import Theme
@@ -69,7 +69,7 @@ def _register(path: str, role: str, source: str, key: str) -> str:
         return name
     try:
         pdfmetrics.registerFont(TTFont(name, path))
-    except (TTFError, OSError) as exc:
+    except Exception as exc:  # a damaged font raises anything from TTFError to KeyError
         raise InstrumentError(
             [Finding(source, key, f"The {role} font {path!r} cannot be embedded: {exc}.", code="font-format")]
         ) from None
