@@ -13,6 +13,8 @@ Rules (``docs/methodology.md`` states them for users):
    lies in the linear span of the published groups' indicators, its n and mean can be worked
    out by subtraction; the smallest published group that subtraction uses is hidden
    too, and the check repeats.
+   The same holds for every *atom* under the minimum (a combination nobody asked for,
+   such as the one nurse of site B when only site and role are broken down separately).
 3. **No small remainder.** For every *slice* of a breakdown (all its groups, or those
    sharing the values of some of its columns) whose total is derivable, the hidden
    groups in it must together hold 0 or ≥ minimum respondents; otherwise the next
@@ -99,6 +101,7 @@ def protect(
     ind = layout.atoms[:, keep].astype(np.float64)
     ones = np.ones((1, ind.shape[1]))
     skipped: set[int] = set()
+    skipped_atoms: set[int] = set()
     while True:
         visible = np.nonzero(~hidden)[0]
         published = np.vstack([ones, ind[visible]])
@@ -115,6 +118,8 @@ def protect(
             return [int(visible[i - 1]) for i in np.nonzero(np.abs(coef) > 1e-9)[0] if i > 0]
 
         fix = _single_leak(n, hidden, ind, derivable, contributors, skipped, min_size)
+        if fix is None:
+            fix = _atom_leak(atom_n[keep], n, derivable, contributors, skipped_atoms, min_size)
         if fix is None:
             fix = _remainder_leak(layout, n, hidden, ind, derivable, min_size)
         if fix is None:
@@ -144,6 +149,27 @@ def _single_leak(
         pick = _smallest(contributors(ind[h]), n)
         if pick is None:
             skipped.add(int(h))  # only the organisation total is used; nothing left to hide
+            continue
+        return pick
+    return None
+
+
+def _atom_leak(
+    atom_n: np.ndarray, n: np.ndarray, derivable, contributors, skipped: set[int], min_size: int
+) -> int | None:  # type: ignore[no-untyped-def]
+    """Rule 2 for combinations nobody asked for: with ``--by site --by role``, site B minus
+    role admin can be exactly the one nurse of site B. Every atom (combination of all
+    breakdown values) under the minimum must stay underivable too."""
+    for a in sorted(np.nonzero((atom_n > 0) & (atom_n < min_size))[0], key=lambda a: (atom_n[a], a)):
+        if a in skipped:
+            continue
+        unit = np.zeros(len(atom_n))
+        unit[a] = 1.0
+        if not derivable(unit):
+            continue
+        pick = _smallest(contributors(unit), n)
+        if pick is None:
+            skipped.add(int(a))  # only the organisation total is used; nothing left to hide
             continue
         return pick
     return None
