@@ -21,7 +21,6 @@ from reportlab.platypus import Flowable, PageTemplate, Paragraph, Table
 from implassess.contracts import Theme
 from implassess.files import atomic_path, sha256_file
 from implassess.report import render
-from implassess.report.charts import fit
 from implassess.report.context import Heading
 from implassess.report.markup import esc
 from implassess.report.model import Overall, ReportMeta, ReportModel
@@ -41,19 +40,7 @@ def look_for(theme: Theme | str) -> Look:
 
 def _static_footer(canv: Canvas, doc: Any) -> None:
     """The organisation report's footer without the page number (drawn at save)."""
-    look, meta = doc.look, doc.model.meta
-    width, _ = doc.pagesize
-    y = 30.0
-    canv.setStrokeColor(hex_colour(LIGHT_GREY))
-    canv.setLineWidth(0.5)
-    canv.line(MARGIN_X, y + 12, width - MARGIN_X, y + 12)
-    usable = width - 2 * MARGIN_X
-    canv.setFont(look.font, 7.5)
-    canv.setFillColor(hex_colour(GREY))
-    canv.drawString(MARGIN_X, y, fit(look.theme.footer, look.font, 7.5, usable * 0.33))
-    canv.setFont(look.bold, 7.5)
-    canv.setFillColor(look.primary)
-    canv.drawCentredString(width / 2, y, fit(meta.confidentiality, look.bold, 7.5, usable * 0.36))
+    render.draw_footer(canv, doc, None)
 
 
 def _body_page(canv: Canvas, doc: Any) -> None:

@@ -117,7 +117,9 @@ class _ReportDoc(BaseDocTemplate):
 # -- page decoration --------------------------------------------------------------------------
 
 
-def _footer(canv: Canvas, doc: _ReportDoc) -> None:
+def draw_footer(canv: Canvas, doc: Any, page_label: str | None) -> None:
+    """Rule, theme footer, confidentiality marking and (when given) the page label; shared
+    by both report kinds (the participant report prints "Page N of M" when it saves)."""
     look, meta = doc.look, doc.model.meta
     width, _ = doc.pagesize
     y = 30.0
@@ -128,11 +130,16 @@ def _footer(canv: Canvas, doc: _ReportDoc) -> None:
     canv.setFont(look.font, 7.5)
     canv.setFillColor(hex_colour(GREY))
     canv.drawString(MARGIN_X, y, fit(look.theme.footer, look.font, 7.5, usable * 0.33))
-    total = f" of {doc.total_pages}" if doc.total_pages else ""
-    canv.drawRightString(width - MARGIN_X, y, f"Page {doc.page}{total}")
+    if page_label is not None:
+        canv.drawRightString(width - MARGIN_X, y, page_label)
     canv.setFont(look.bold, 7.5)
     canv.setFillColor(look.primary)
     canv.drawCentredString(width / 2, y, fit(meta.confidentiality, look.bold, 7.5, usable * 0.36))
+
+
+def _footer(canv: Canvas, doc: _ReportDoc) -> None:
+    total = f" of {doc.total_pages}" if doc.total_pages else ""
+    draw_footer(canv, doc, f"Page {doc.page}{total}")
 
 
 def _header(canv: Canvas, doc: _ReportDoc) -> None:
