@@ -70,12 +70,6 @@ def is_loaded() -> bool:
     return _state.loaded
 
 
-def plugin_manager() -> pluggy.PluginManager:
-    """The loaded plugin manager (loads plugins on first call)."""
-    load_plugins()
-    return _state.pm
-
-
 def _hook_names(plugin: object) -> tuple[str, ...]:
     return tuple(sorted(impl.name for impl in _state.pm.get_hookcallers(plugin) or []))
 
