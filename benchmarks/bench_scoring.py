@@ -180,7 +180,7 @@ def main() -> None:
         cmd = [
             sys.executable,
             "-c",
-            "from implassess.cli_score import score; score()",
+            "from implassess.cli.score import score; score()",
             str(csv_path),
             "-i",
             str(toml_path),

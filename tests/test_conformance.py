@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from implassess import plugins
 from implassess.cli import cli
-from implassess.conformance import Case, Expected, ExpectedScore, conformance_path, load_conformance, verify
-from implassess.instrument_format import load_file
+from implassess.formats.instrument import load_file
+from implassess.jobs.conformance import Case, Expected, ExpectedScore, conformance_path, load_conformance, verify
 from tests.conftest import REPO
 
 
@@ -55,7 +55,7 @@ def test_a_wrong_expectation_fails_with_a_precise_message(tmp_path: Path) -> Non
 
 def test_missing_score_expectation_is_checked(minimal_path: Path) -> None:
     inst = load_file(minimal_path)
-    from implassess.conformance import Conformance
+    from implassess.jobs.conformance import Conformance
 
     case = Case(
         id="one-of-three",
@@ -74,8 +74,8 @@ def test_missing_score_expectation_is_checked(minimal_path: Path) -> None:
 
 
 def test_cases_for_another_version_are_refused(minimal_path: Path) -> None:
-    from implassess.conformance import Conformance
     from implassess.errors import ImplassessError
+    from implassess.jobs.conformance import Conformance
 
     inst = load_file(minimal_path)
     try:

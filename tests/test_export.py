@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from implassess import cli_responses, plugins
+from implassess import plugins
 from implassess.cli import cli, instruments
+from implassess.cli import responses as cli_responses
 from implassess.ingest import ingest
-from implassess.instrument_export import export_instrument, option_codes
+from implassess.outputs.instrument_export import export_instrument, option_codes
 from implassess.readers.redcap import DICTIONARY_COLUMNS, read_dictionary
 from implassess.readers.xlsx import read_sheet
 

@@ -16,10 +16,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from implassess import cli_responses, plugins
+from implassess import plugins
 from implassess.cli import cli
+from implassess.cli import responses as cli_responses
 from implassess.errors import ImplassessError, InputError
-from implassess.ingest import ingest, read_responses, rejected_csv
+from implassess.ingest import ingest, read_responses
+from implassess.ingest.rows import rejected_csv
 
 HERE = Path(__file__).resolve().parent
 EXPORTS = HERE / "fixtures" / "exports"

@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from implassess import cli_responses, plugins
+from implassess import plugins
 from implassess.cli import cli
+from implassess.cli import responses as cli_responses
 from implassess.errors import InputError
 from implassess.ingest import read_kpis
 from implassess.readers import _numbers

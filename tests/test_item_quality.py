@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 
 from implassess.errors import InstrumentError
-from implassess.instrument_format import load_file
+from implassess.formats.instrument import load_file
+from implassess.formats.validate import validate_paths
 from implassess.model import Battery, Instrument
-from implassess.validate import validate_paths
 
 if sys.version_info >= (3, 11):
     import tomllib

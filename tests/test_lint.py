@@ -3,7 +3,7 @@
 Each fixture under ``tests/fixtures/broken/`` is a small variant of
 ``tests/fixtures/instruments/minimal.toml`` named by what is wrong with it; its first
 line says so. Some are checked through ``implassess instruments validate``, the others
-through :func:`~implassess.instrument_format.check_file`.
+through :func:`~implassess.formats.instrument.check_file`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from implassess.cli import cli
 from implassess.default_plugins import builtin_instruments
 from implassess.errors import Finding
-from implassess.instrument_format import check_file, check_raw
+from implassess.formats.instrument import check_file, check_raw
 from implassess.model import Battery, Instrument, Item
 from tests.conftest import FIXTURES
 
@@ -546,7 +546,7 @@ def _emitted_codes(module: Path) -> set[str]:
 def test_format_doc_lists_every_finding_code() -> None:
     """Every code the reader and the linter can emit has a row in the doc's last section, and no other."""
     src = Path(__file__).resolve().parent.parent / "src" / "implassess"
-    emitted = _emitted_codes(src / "lint.py") | _emitted_codes(src / "instrument_format.py")
+    emitted = _emitted_codes(src / "formats" / "lint.py") | _emitted_codes(src / "formats" / "instrument.py")
     assert {"unknown-key", "band-gap", "many-reversed"} <= emitted  # the parse found them
     checks = FORMAT_DOC.read_text(encoding="utf-8").split("## Every check and its finding code", 1)[1]
     documented = set(re.findall(r"^\| `([a-z-]+)`", checks, re.M))

@@ -28,7 +28,7 @@ def test_qualtrics_duplicates_are_found_by_panel_reference(tmp_path: Path) -> No
 def test_every_rejection_of_the_sample_has_its_kind(tmp_path: Path) -> None:
     """The sample's flaws are known (see its README): a preview, a test, a ragged row, three
     duplicates, an all-blank row, an out-of-range and a non-numeric answer."""
-    from implassess.rejections import rejection_kind
+    from implassess.ingest.rows import rejection_kind
 
     data = generate(get_instrument("people-process-purpose"), seed=7)
     write_sample(data, tmp_path, ("generic", "qualtrics"))

@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from implassess import plugins
-from implassess.cli_participants import participants as participants_cmd
+from implassess.cli.participants import participants as participants_cmd
 from implassess.participants import batch
 from implassess.participants.assemble import BuildOptions, build_reports, load_360, read_roster
 from implassess.participants.model import ManifestEntry
@@ -323,7 +323,7 @@ def test_resume_after_killed_run(tmp_path: Path) -> None:
     responses, roster = make_sample(tmp_path / "in", 14, seed=2)
     out = tmp_path / "out"
     args = [str(responses), "--participants", str(roster), "--battery", BATTERY, "--out-dir", str(out)]
-    code = "from implassess.cli_participants import participants; participants()"
+    code = "from implassess.cli.participants import participants; participants()"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

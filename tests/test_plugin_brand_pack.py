@@ -26,14 +26,14 @@ from click.testing import CliRunner
 
 from implassess import plugins
 from implassess.cli import cli
-from implassess.instrument_format import read_toml
+from implassess.formats.instrument import read_toml
+from implassess.formats.theme import OKABE_ITO, check_theme, load_theme
 from implassess.report import render_report
 from implassess.report.markup import esc
 from implassess.report.model import ReportModel
 from implassess.report.narrative import make_environment, render
 from implassess.report.sample_model import sample_model
 from implassess.report.styles import hex_colour, luminance
-from implassess.themes import OKABE_ITO, check_theme, load_theme
 from tests.conftest import REPO
 from tests.test_report import flat, page_of, small_model
 

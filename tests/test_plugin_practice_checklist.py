@@ -29,9 +29,10 @@ from hypothesis import strategies as st
 
 from implassess import plugins
 from implassess.cli import cli
-from implassess.conformance import conformance_path, load_conformance, verify
 from implassess.errors import ImplassessError, InstrumentError
-from implassess.instrument_format import load_file
+from implassess.formats.instrument import load_file
+from implassess.formats.validate import validate_paths
+from implassess.jobs.conformance import conformance_path, load_conformance, verify
 from implassess.model import (
     Dimension,
     Facet,
@@ -45,7 +46,6 @@ from implassess.model import (
 )
 from implassess.responses import ResponseSet
 from implassess.scoring.engine import levels_for, score_respondents
-from implassess.validate import validate_paths
 from tests.conftest import REPO
 
 DIST = REPO / "plugins" / "implassess-practice-checklist"

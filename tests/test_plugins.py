@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from implassess import hookimpl, plugins
 from implassess.cli import cli
 from implassess.contracts import RawTable, ReportSection, ScoringRule, Theme
-from implassess.instrument_format import load_file
+from implassess.formats.instrument import load_file
 
 
 def _fake_distribution(root: Path, name: str, module_source: str, entry: str | None = None) -> None:

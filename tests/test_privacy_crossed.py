@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from implassess.instrument_format import load_file
+from implassess.formats.instrument import load_file
 from implassess.responses import from_values
 from implassess.scoring import ScoreSettings, score
 

@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from implassess import cli_responses, plugins
+from implassess import plugins
 from implassess.cli import cli, instruments
+from implassess.cli import responses as cli_responses
 from implassess.ingest import read_responses
 from implassess.readers.xlsx import write_workbook
 

@@ -19,8 +19,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from implassess import cli_responses, plugins
+from implassess import plugins
 from implassess.cli import cli
+from implassess.cli import responses as cli_responses
 from implassess.errors import ImplassessError, InputError
 from implassess.ingest import read_responses
 from implassess.readers.xlsx import write_workbook

@@ -22,9 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from implassess import plugins
-from implassess.cli_sample import _source, sample
+from implassess.cli.sample import _source, sample
 from implassess.errors import ImplassessError, NotFoundError
-from implassess.instrument_format import load_file
+from implassess.formats.instrument import load_file
 from implassess.model import Battery, Instrument, Kpi
 from implassess.sample import KPI_PERIODS, ROLES, SITES, SMALL_SITE, WAVES, SampleData, generate, write_sample
 

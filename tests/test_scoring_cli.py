@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from implassess.cli_score import change, norms_build, score
+from implassess.cli.score import change, norms_build, score
 from implassess.errors import IncompatibleError
 
 HERE = Path(__file__).parent

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from implassess.errors import InputError
-from implassess.instrument_format import load_file
+from implassess.formats.instrument import load_file
 from implassess.model import Option, Scale, Scoring
 from implassess.responses import from_values as make_response_set
 from implassess.scoring.engine import level_for, levels_for, score_respondents

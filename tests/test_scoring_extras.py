@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from implassess.errors import IncompatibleError, InputError, InstrumentError
-from implassess.instrument_format import load_file
+from implassess.formats.instrument import load_file
 from implassess.model import Condition, Trigger
 from implassess.responses import from_values as make_response_set
 from implassess.scoring import ScoreSettings, score, score_respondents

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from implassess.errors import InputError
-from implassess.instrument_format import load_file
+from implassess.formats.instrument import load_file
 from implassess.responses import from_values as make_response_set
 from implassess.scoring import MISSING, ScoreSettings, aggregate, profile_to_dict, score, score_respondents
 from implassess.scoring.profile import groups_csv

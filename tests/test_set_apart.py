@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from implassess.adapter import ScoredInstrument, build_report_model
+from implassess.formats.instrument import load_file
 from implassess.ingest import read_responses
-from implassess.instrument_format import load_file
 from implassess.report.model import ReportMeta
+from implassess.report.viewmodel import ScoredInstrument, build_report_model
 from implassess.scoring import ScoreSettings, score
 
 

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from PIL import Image
 
 from implassess import hookimpl, plugins
-from implassess.cli_themes import themes
+from implassess.cli.themes import themes
 from implassess.errors import InstrumentError
+from implassess.formats.theme import OKABE_ITO, load_theme
 from implassess.report import render_report
-from implassess.themes import OKABE_ITO, load_theme
 from tests.test_report import small_model
 
 LATO = Path(font_lato.font_directory)
@@ -204,9 +204,9 @@ def test_a_theme_record_from_a_plugin_is_checked_before_rendering(tmp_path: Path
 def test_an_svg_logo_is_drawn_on_the_cover(tmp_path: Path) -> None:
     from pypdf import PdfReader
 
+    from implassess.formats.theme import load_theme
     from implassess.report.render import render_report
     from implassess.report.sample_model import sample_model
-    from implassess.themes import load_theme
 
     (tmp_path / "logo.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="60">'

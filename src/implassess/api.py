@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 from implassess import plugins
 
 if TYPE_CHECKING:
+    from implassess.jobs.run import RunSummary
     from implassess.model import Battery, Instrument
     from implassess.readers.kpi import KpiSheet
     from implassess.responses import ResponseSet
-    from implassess.run import RunSummary
     from implassess.scoring.pipeline import ScoringResult
 
 
@@ -118,9 +118,9 @@ def render_report(
     reproducible: bool = False,
 ) -> Path:
     """Render the organisation report of one or more scored instruments; returns the PDF path."""
-    from implassess.adapter import ScoredInstrument, build_report_model
     from implassess.report.model import ReportMeta
     from implassess.report.render import render_report as _render
+    from implassess.report.viewmodel import ScoredInstrument, build_report_model
 
     scored = [ScoredInstrument(r.respondents.instrument, r, form=r.respondents.responses.form) for r in results]
     meta = ReportMeta(
@@ -147,8 +147,8 @@ def run_assessment(
     assessment_file: str | Path, *, out_dir: str | Path | None = None, reproducible: bool | None = None
 ) -> RunSummary:
     """Run a whole assessment file, as ``implassess run`` does."""
-    from implassess.assessment import load_assessment
-    from implassess.run import run_assessment as _run
+    from implassess.formats.assessment import load_assessment
+    from implassess.jobs.run import run_assessment as _run
 
     return _run(
         load_assessment(Path(assessment_file)),

@@ -196,7 +196,7 @@ def _cached(key: str, build: Callable[[], T]) -> T:
 
 
 def _accept_instrument(thing: Any, plugin: str) -> list[tuple[str, Any]]:
-    from implassess.instrument_format import load_file
+    from implassess.formats.instrument import load_file
     from implassess.model import Battery, Instrument
 
     if isinstance(thing, (str, Path)):
@@ -233,7 +233,7 @@ def instrument_owner(instrument_id: str) -> str | None:
 
 def get_instrument(ref: str | Path) -> Any:
     """An instrument by id, or loaded from a TOML path."""
-    from implassess.instrument_format import load_file
+    from implassess.formats.instrument import load_file
     from implassess.model import Instrument
 
     instruments = get_instruments()
@@ -271,7 +271,7 @@ def get_readers() -> dict[str, Any]:
 
 def _accept_theme(thing: Any, plugin: str) -> list[tuple[str, Any]]:
     if isinstance(thing, (str, Path)):
-        from implassess.themes import load_theme
+        from implassess.formats.theme import load_theme
 
         theme = load_theme(Path(thing))
         return [(theme.name, theme)]

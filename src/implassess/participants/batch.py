@@ -27,7 +27,7 @@ import attrs
 
 from implassess import __version__
 from implassess.errors import ImplassessError
-from implassess.files import is_partial, sha256_file, write_atomic
+from implassess.outputs.files import is_partial, sha256_file, write_atomic
 from implassess.participants.model import CohortSummary, ManifestEntry, ParticipantReport
 
 if TYPE_CHECKING:

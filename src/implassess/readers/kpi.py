@@ -18,8 +18,8 @@ import attrs
 
 from implassess.contracts import KpiValue, RawTable, RejectedRow
 from implassess.errors import InputError
+from implassess.ingest.columns import id_key
 from implassess.readers import _numbers
-from implassess.readers._columns import id_key
 from implassess.readers._text import table_from_records, text_records
 from implassess.readers.xlsx import any_head_rows, cell_text, is_workbook, read_sheet
 

@@ -19,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, PageTemplate, Paragraph, Table
 
 from implassess.contracts import Theme
-from implassess.files import atomic_path, sha256_file
+from implassess.outputs.files import atomic_path, sha256_file
 from implassess.report import render
 from implassess.report.context import Heading
 from implassess.report.markup import esc

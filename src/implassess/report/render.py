@@ -33,7 +33,8 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from implassess import __version__, plugins
 from implassess.contracts import ReportSection, Theme
 from implassess.errors import Finding, ImplassessError, InstrumentError, NotFoundError
-from implassess.files import atomic_path, sha256_file
+from implassess.formats.theme import validate
+from implassess.outputs.files import atomic_path, sha256_file
 from implassess.report import narrative
 from implassess.report.charts import fit
 from implassess.report.context import Heading, ReportContext
@@ -41,7 +42,6 @@ from implassess.report.fmt import fmt_date
 from implassess.report.markup import esc
 from implassess.report.model import ReportModel
 from implassess.report.styles import GREY, LIGHT_GREY, Look, hex_colour, make_look, tint
-from implassess.themes import validate
 
 MARGIN_X = 56.0
 MARGIN_TOP = 70.0
@@ -207,7 +207,7 @@ def _image_or_error(
 ) -> None:
     try:
         if path.lower().endswith(".svg"):
-            from implassess.themes import rasterise_svg
+            from implassess.formats.theme import rasterise_svg
 
             image = ImageReader(io.BytesIO(rasterise_svg(path)))
         else:

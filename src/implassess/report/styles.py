@@ -16,7 +16,7 @@ from reportlab.platypus import TableStyle
 
 from implassess.contracts import Theme
 from implassess.errors import Finding, InstrumentError
-from implassess.themes import OKABE_ITO
+from implassess.formats.theme import OKABE_ITO
 
 PAGE_SIZES = {"A4": A4, "Letter": LETTER}
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from implassess.files import write_atomic
+from implassess.outputs.files import write_atomic
 from implassess.scoring.groups import Breakdown, GroupResult, ScoreSettings, UnitStats
 from implassess.scoring.kpis import KpiResult
 from implassess.scoring.triggers import TriggeredAction

@@ -45,7 +45,7 @@ def read_structured(path: Path) -> dict[str, Any]:
         if path.suffix.lower() == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))
         else:
-            from implassess.instrument_format import read_toml
+            from implassess.formats.instrument import read_toml
 
             data = read_toml(path)
     except (OSError, ValueError) as exc:

@@ -11,10 +11,10 @@ import io
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from implassess.readers._answers import parse_dates
+from implassess.ingest.answers import parse_dates
 
 if TYPE_CHECKING:
-    from implassess.ingest import IngestResult
+    from implassess.ingest.core import IngestResult
 
 
 def find_duplicates(

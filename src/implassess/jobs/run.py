@@ -17,10 +17,10 @@ from typing import Any
 import attrs
 
 from implassess import __version__, plugins
-from implassess.assessment import Assessment
 from implassess.errors import ImplassessError, InputError
-from implassess.files import sha256_file, write_atomic
+from implassess.formats.assessment import Assessment
 from implassess.model import Instrument
+from implassess.outputs.files import sha256_file, write_atomic
 
 #: Date used in reproducible mode when the assessment names none.
 FIXED_DATE = dt.date(2026, 1, 1)
@@ -275,7 +275,7 @@ def run_assessment(
     )
     norms = load_norms(assessment.resolve(assessment.scoring.norms)) if assessment.scoring.norms else None
 
-    from implassess.adapter import ScoredInstrument
+    from implassess.report.viewmodel import ScoredInstrument
 
     scored: list[ScoredInstrument] = []
     outputs: dict[str, Path] = {}
@@ -339,7 +339,7 @@ def run_assessment(
         )
         outputs["report.pdf"] = pdf
 
-    from implassess.adapter import battery_overall, overall_basis
+    from implassess.report.viewmodel import battery_overall, overall_basis
 
     overall = battery_overall(scored)
     manifest = {
@@ -426,7 +426,7 @@ def _write_rejected(
 
 def _reason_counts(rejected: dict[tuple[str, int], list[str]]) -> list[tuple[str, int]]:
     """Rejected rows per kind of reason (a row counts once per kind)."""
-    from implassess.rejections import rejection_kind
+    from implassess.ingest.rows import rejection_kind
 
     counts: dict[str, int] = {}
     for reasons in rejected.values():
@@ -446,10 +446,10 @@ def _render(
     warnings: list[str],
     changes: dict[str, tuple[Any, Any]],
 ) -> tuple[Path, int]:
-    from implassess.adapter import build_report_model
+    from implassess.formats.theme import load_theme
     from implassess.report.model import ReportMeta
     from implassess.report.render import render_report
-    from implassess.themes import load_theme
+    from implassess.report.viewmodel import build_report_model
 
     client = assessment.client
     date = dt.date.fromisoformat(client.date) if client.date else (FIXED_DATE if reproducible else dt.date.today())

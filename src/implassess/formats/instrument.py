@@ -26,8 +26,8 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, override
 
-from implassess import lint
 from implassess.errors import Finding, InstrumentError
+from implassess.formats import lint
 from implassess.model import Battery, Instrument
 
 if sys.version_info >= (3, 11):

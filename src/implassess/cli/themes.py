@@ -58,7 +58,7 @@ def _find(ref: str) -> Theme:
         return loaded[ref]
     path = Path(ref)
     if path.suffix == ".toml" and path.is_file():
-        from implassess.themes import load_theme
+        from implassess.formats.theme import load_theme
 
         return load_theme(path)
     raise NotFoundError("theme", ref, list(loaded))
@@ -73,7 +73,7 @@ def themes_show(name: str, as_json: bool) -> None:
     Example: implassess themes show default --json
     """
     theme = _find(name)
-    from implassess.themes import theme_as_dict
+    from implassess.formats.theme import theme_as_dict
 
     data = theme_as_dict(theme)
     if as_json:

@@ -18,7 +18,7 @@ import attrs
 
 from implassess.contracts import Theme
 from implassess.errors import Finding, InstrumentError
-from implassess.instrument_format import read_toml, structure
+from implassess.formats.instrument import read_toml, structure
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it.
 OKABE_ITO: tuple[str, ...] = (

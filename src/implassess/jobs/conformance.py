@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 
 from implassess.errors import Finding, ImplassessError, InstrumentError
-from implassess.instrument_format import read_toml, structure
+from implassess.formats.instrument import read_toml, structure
 from implassess.model import Instrument, Scale
 
 #: Scores are compared to this many decimal places (the files hold hand-worked values).

@@ -137,7 +137,8 @@ def responses_check(
 
     Example: implassess responses check qualtrics.csv -i minimal --rejected-out rejected.csv
     """
-    from implassess.ingest import ingest, rejected_csv
+    from implassess.ingest import ingest
+    from implassess.ingest.rows import rejected_csv
 
     options = {k: v for k, v in {"delimiter": delimiter, "encoding": encoding, "sheet": sheet}.items() if v}
     if dictionary is not None:
@@ -332,7 +333,7 @@ def instruments_export(
 
     Example: implassess instruments export minimal --format xlsform -o minimal.xlsx
     """
-    from implassess.instrument_export import export_instrument
+    from implassess.outputs.instrument_export import export_instrument
 
     inst = _instrument(ref)
     data = export_instrument(inst, fmt, form=form, variables=_variables(var_pairs) or None, matrix=matrix)

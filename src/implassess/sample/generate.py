@@ -5,7 +5,7 @@ waves), a leadership 360 (self and raters, before and after a programme) and a K
 sheet, all in memory; :func:`write_sample` writes them as CSV files. The same seed
 gives byte-identical files.
 
-Answers come from a latent model (:mod:`implassess.sample_model`): each respondent's
+Answers come from a latent model (:mod:`implassess.sample.model`): each respondent's
 level on a dimension is dimension base + site effect + role effect + person noise
 (correlated across dimensions) + the change at follow-up. The data carry the flaws
 real exports have (blanks, "Don't know", malformed and duplicate rows, a site too
@@ -25,7 +25,7 @@ import numpy as np
 
 from implassess.errors import ImplassessError, NotFoundError
 from implassess.model import Battery, Instrument
-from implassess.sample_model import (
+from implassess.sample.model import (
     P_DONT_KNOW,
     ItemDimension,
     blank_out,
@@ -36,7 +36,7 @@ from implassess.sample_model import (
     render,
     respond,
 )
-from implassess.sample_text import (
+from implassess.sample.text import (
     COMMENTS_360,
     COMMENTS_SURVEY,
     FIRST_NAMES,

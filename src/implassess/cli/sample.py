@@ -83,7 +83,7 @@ def _source(ref: str) -> object:
         return batteries[ref]
     path = Path(ref)
     if path.suffix == ".toml" and path.exists():
-        from implassess.instrument_format import load_file
+        from implassess.formats.instrument import load_file
 
         return load_file(path)
     if ref in plugins.get_instruments():

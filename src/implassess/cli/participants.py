@@ -28,7 +28,7 @@ def _instruments(ref: str) -> tuple[str, list[Any]]:
     batteries, instruments = plugins.get_batteries(), plugins.get_instruments()
     record: Any = batteries.get(ref) or instruments.get(ref)
     if record is None and ref.endswith(".toml") and Path(ref).is_file():
-        from implassess.instrument_format import load_file
+        from implassess.formats.instrument import load_file
 
         record = load_file(Path(ref))
     if isinstance(record, Instrument):

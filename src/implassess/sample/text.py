@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-    from implassess.sample import SampleData, Submission, Table
+    from implassess.sample.generate import SampleData, Submission, Table
 
 FIRST_NAMES = (
     "Amara",
@@ -171,7 +171,7 @@ def qualtrics_table(
     Adds two preview rows and one test row before the responses, and a partial
     response at the end whose row stops short of the header (ragged).
     """
-    from implassess.sample import Table
+    from implassess.sample.generate import Table
 
     n_items = len(item_ids)
     columns = (*(m[0] for m in QUALTRICS_META), *QUALTRICS_EMBEDDED, *item_ids, "comment")

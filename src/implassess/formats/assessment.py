@@ -14,7 +14,7 @@ from typing import Any, Literal
 import attrs
 
 from implassess.errors import Finding, InstrumentError
-from implassess.instrument_format import read_toml, structure
+from implassess.formats.instrument import read_toml, structure
 
 
 @attrs.frozen

@@ -25,8 +25,8 @@ from typing import Any
 import attrs
 
 from implassess.errors import InputError
+from implassess.ingest.columns import ROLES, answer_key, parse_role
 from implassess.model import Instrument
-from implassess.readers._columns import ROLES, answer_key, parse_role
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -23,7 +23,7 @@ from implassess.responses import KNOWN_ATTRIBUTES
 
 if TYPE_CHECKING:
     from implassess.contracts import RawTable
-    from implassess.readers._mapping import MappingFile
+    from implassess.formats.mapping import MappingFile
 
 
 ROLE_ID = "respondent-id"

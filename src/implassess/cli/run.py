@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from implassess.run import RunSummary
+    from implassess.jobs.run import RunSummary
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -71,8 +71,8 @@ def run(
 
     Example: implassess run engagements/northbridge/assessment.toml
     """
-    from implassess.assessment import load_assessment
-    from implassess.run import run_assessment
+    from implassess.formats.assessment import load_assessment
+    from implassess.jobs.run import run_assessment
 
     summary = run_assessment(load_assessment(assessment_file), out_dir=out_dir, reproducible=reproducible, theme=theme)
     _print_summary(summary, as_json)
@@ -99,9 +99,9 @@ def demo(out_dir: Path, seed: int, reproducible: bool, theme: str | None, partic
     Example: implassess demo --out-dir demo-output
     """
     from implassess import plugins
-    from implassess.assessment import load_assessment
+    from implassess.formats.assessment import load_assessment
+    from implassess.jobs.run import run_assessment
     from implassess.resources import data_dir
-    from implassess.run import run_assessment
     from implassess.sample import generate, write_sample
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +115,7 @@ def demo(out_dir: Path, seed: int, reproducible: bool, theme: str | None, partic
     )
     _print_summary(summary)
     if participants_too:
-        from implassess.cli_participants import participants
+        from implassess.cli.participants import participants
 
         click.echo("\nLeadership programme: one private 360 report per participant (follow-up against baseline).")
         click.get_current_context().invoke(

@@ -149,7 +149,7 @@ def instruments_show(ref: str, as_json: bool, form: str | None) -> None:
 
     Example: implassess instruments show clarity-gaps --form self
     """
-    from implassess.instrument_format import unstructure
+    from implassess.formats.instrument import unstructure
 
     batteries = plugins.get_batteries()
     record = batteries[ref] if ref in batteries else plugins.get_instrument(ref)
@@ -206,7 +206,7 @@ def instruments_validate(paths: tuple[Path, ...], as_json: bool) -> None:
 
     Example: implassess instruments validate instruments/
     """
-    from implassess.validate import validate_paths
+    from implassess.formats.validate import validate_paths
 
     findings, n_files = validate_paths(list(paths))
     errors = sum(1 for f in findings if f.severity == "error")
@@ -234,7 +234,7 @@ def instruments_verify(refs: tuple[str, ...], verify_all: bool, as_json: bool) -
 
     Example: implassess instruments verify --all
     """
-    from implassess.conformance import conformance_path, load_conformance, verify
+    from implassess.jobs.conformance import conformance_path, load_conformance, verify
 
     if not refs and not verify_all:
         raise click.UsageError("Name one or more instruments, or pass --all.")
@@ -313,7 +313,7 @@ def plugin_new(name: str, out_dir: Path, title: str | None, author: str, scoring
 
     Example: implassess plugin new ward-safety --scoring
     """
-    from implassess.scaffold import scaffold_plugin
+    from implassess.jobs.scaffold import scaffold_plugin
 
     files = scaffold_plugin(name, out_dir, title=title, author=author, scoring=scoring, section=section)
     root = files[0].parent
@@ -323,12 +323,12 @@ def plugin_new(name: str, out_dir: Path, title: str | None, author: str, scoring
 
 def _add_command_modules() -> None:
     """Commands that live in their own modules (each imports its heavy libraries lazily)."""
-    from implassess.cli_participants import participants
-    from implassess.cli_responses import instruments_export, readers_cmd, responses
-    from implassess.cli_run import demo, run
-    from implassess.cli_sample import sample
-    from implassess.cli_score import change, norms, score
-    from implassess.cli_themes import themes
+    from implassess.cli.participants import participants
+    from implassess.cli.responses import instruments_export, readers_cmd, responses
+    from implassess.cli.run import demo, run
+    from implassess.cli.sample import sample
+    from implassess.cli.score import change, norms, score
+    from implassess.cli.themes import themes
 
     for command in (run, demo, participants, sample, responses, readers_cmd, score, norms, change, themes):
         cli.add_command(command)

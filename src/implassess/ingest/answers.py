@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from implassess.ingest.columns import answer_key
 from implassess.readers import _numbers
-from implassess.readers._columns import answer_key
 
 if TYPE_CHECKING:
     from implassess.model import Scale

@@ -22,7 +22,7 @@ def _echo_json(data: Any) -> None:
 
 def _file_info(path: Path) -> dict[str, str]:
 
-    from implassess.files import sha256_file
+    from implassess.outputs.files import sha256_file
 
     return {"file": path.name, "sha256": sha256_file(path)}
 

@@ -1,7 +1,7 @@
 """From a survey export to a :class:`~implassess.responses.ResponseSet`, with full accounting.
 
 :func:`read_responses` picks a reader (the highest ``sniff`` score, or ``format=``), maps
-the columns onto the instrument's items (see :mod:`implassess.readers._columns`), turns
+the columns onto the instrument's items (see :mod:`implassess.ingest.columns`), turns
 answers into scale values, and rejects rows with reasons. Every data row read is either
 accepted or rejected: ``rows_read == n + len(rejected)``. :func:`read_kpis` does the same
 for KPI sheets, reading decimal commas and thousands separators by locale.
@@ -22,9 +22,9 @@ import attrs
 from implassess import plugins
 from implassess.contracts import RawTable, RejectedRow, ResponseReader
 from implassess.errors import ImplassessError, InputError, NotFoundError
-from implassess.files import sha256_file
-from implassess.readers._answers import INVALID, NONSUB_BASE, AnswerReader, convert_cells
-from implassess.readers._columns import (
+from implassess.formats.mapping import MappingFile, check_mapping_targets, load_mapping
+from implassess.ingest.answers import INVALID, NONSUB_BASE, AnswerReader, convert_cells
+from implassess.ingest.columns import (
     ROLE_COMMENT,
     ROLE_DATE,
     ROLE_ID,
@@ -33,10 +33,10 @@ from implassess.readers._columns import (
     loose,
     plan_columns,
 )
-from implassess.readers._mapping import MappingFile, check_mapping_targets, load_mapping
+from implassess.ingest.rows import find_duplicates, rejected_csv
+from implassess.outputs.files import sha256_file
 from implassess.readers._text import HEAD_BYTES, delimiter_name, ragged_reason
 from implassess.readers.kpi import KpiSheet, KpiValue, type_kpis
-from implassess.rejections import find_duplicates, rejected_csv
 from implassess.responses import ResponseSet
 
 if TYPE_CHECKING:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from implassess import lint, plugins
+from implassess import plugins
 from implassess.errors import Finding, InstrumentError
-from implassess.instrument_format import check_raw, read_toml
+from implassess.formats import lint
+from implassess.formats.instrument import check_raw, read_toml
 from implassess.model import Instrument
 
 
