@@ -323,9 +323,10 @@ def plugin_new(name: str, out_dir: Path, title: str | None, author: str, scoring
 
 def _add_command_modules() -> None:
     """Commands that live in their own modules (each imports its heavy libraries lazily)."""
+    from implassess.cli.demo import demo
     from implassess.cli.participants import participants
     from implassess.cli.responses import instruments_export, readers_cmd, responses
-    from implassess.cli.run import demo, run
+    from implassess.cli.run import run
     from implassess.cli.sample import sample
     from implassess.cli.score import change, norms, score
     from implassess.cli.themes import themes
