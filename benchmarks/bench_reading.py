@@ -42,8 +42,8 @@ def instrument(n_items: int) -> Instrument:
         ),
     )
     n_dims = max(1, n_items // 10)
-    dims = tuple(Dimension(f"d{k}", f"Dimension {k}") for k in range(n_dims))
-    items = tuple(Item(f"q{j:02d}", f"Statement {j}.", f"d{j % n_dims}") for j in range(n_items))
+    dims = tuple(Dimension(id=f"d{k}", name=f"Dimension {k}") for k in range(n_dims))
+    items = tuple(Item(id=f"q{j:02d}", text=f"Statement {j}.", dimension=f"d{j % n_dims}") for j in range(n_items))
     levels = tuple(Level(k + 1, f"L{k + 1}", 20.0 * k, 20.0 * (k + 1)) for k in range(5))
     return Instrument(
         id="bench", version="1", title="Benchmark", description="", licence="", maturity=MaturityModel(levels),

@@ -54,27 +54,29 @@ def instrument() -> Instrument:
     for d in range(DIMS):
         did = f"d{d}"
         dims.append(
-            Dimension(did, f"Dimension {d}", weight=1.0 + d % 3, facets=(Facet(f"{did}a", "A"), Facet(f"{did}b", "B")))
+            Dimension(
+                id=did, name=f"Dimension {d}", weight=1.0 + d % 3, facets=(Facet(f"{did}a", "A"), Facet(f"{did}b", "B"))
+            )
         )
         for k in range(PER_DIM):
             items.append(
                 Item(
-                    f"{did}q{k}",
-                    "text",
-                    did,
+                    id=f"{did}q{k}",
+                    text="text",
+                    dimension=did,
                     facet=f"{did}{'ab'[k % 2]}",
                     reverse=k % 4 == 3,
                     weight=1.0 + (k % 3) * 0.5,
                 )
             )
     return Instrument(
-        "bench",
-        "1.0.0",
-        "Benchmark",
-        "",
-        "CC0",
-        MaturityModel(levels),
-        tuple(dims),
+        id="bench",
+        version="1.0.0",
+        title="Benchmark",
+        description="",
+        licence="CC0",
+        maturity=MaturityModel(levels),
+        dimensions=tuple(dims),
         scales=(scale,),
         items=tuple(items),
         scoring=Scoring(min_answered=0.5),

@@ -18,8 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from implassess import plugins
-from implassess.cli import cli, instruments
+from implassess.cli import cli
 from implassess.cli import responses as cli_responses
+from implassess.cli.instruments import instruments
 from implassess.ingest import ingest
 from implassess.outputs.instrument_export import export_instrument, option_codes
 from implassess.readers.redcap import DICTIONARY_COLUMNS, read_dictionary

@@ -21,7 +21,7 @@ from implassess.cli import cli
 from implassess.cli import responses as cli_responses
 from implassess.errors import ImplassessError, InputError
 from implassess.ingest import ingest, read_responses
-from implassess.ingest.rows import rejected_csv
+from implassess.outputs.rejected import rejected_rows_csv, response_rejections
 
 HERE = Path(__file__).resolve().parent
 EXPORTS = HERE / "fixtures" / "exports"
@@ -378,15 +378,15 @@ def test_a_mapping_file_may_keep_a_personal_looking_column_and_says_so(tmp_path:
 # -- accounting and the rejected-rows file ----------------------------------------------------------------
 
 
-def test_rejected_rows_csv_has_reasons_and_the_row_without_personal_columns(minimal) -> None:
+def test_rejected_rows_csv_has_the_file_the_row_and_its_reasons_and_no_cells(minimal) -> None:
+    """The one rejected-rows format (shared with ``implassess run``): file, row, reasons; a
+    rejected row's cells are never written, so no personal column can leak through them."""
     result = ingest(EXPORTS / "qualtrics_numeric.csv", minimal)
-    rows = list(csv.reader(io.StringIO(rejected_csv(result))))
-    assert rows[0][:3] == ["row", "respondent", "reasons"]
-    assert "RecipientEmail" not in rows[0] and "IPAddress" not in rows[0]
-    assert [r[:2] for r in rows[1:]] == [["4", "R_1PrevXyZa"], ["7", "R_4TestOnly"], ["8", "R_5eFgHiJkL"],
-                                          ["9", "R_6fGhIjKlM"]]  # fmt: skip
+    rows = list(csv.reader(io.StringIO(rejected_rows_csv(response_rejections(result.responses)))))
+    assert rows[0] == ["file", "row", "reasons"]
+    assert [r[:2] for r in rows[1:]] == [["qualtrics_numeric.csv", "4"], ["qualtrics_numeric.csv", "7"],
+                                          ["qualtrics_numeric.csv", "8"], ["qualtrics_numeric.csv", "9"]]  # fmt: skip
     record = dict(zip(rows[0], rows[3], strict=True))
-    assert record["Q1_2"] == "6"
     assert record["reasons"] == (
         "Column 'Q1_2': found '6', which is outside scale 'agree5'; expected a value from 1 to 5, or a code "
         "(8 = Don't know, 9 = Not applicable)."

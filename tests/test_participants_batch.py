@@ -353,7 +353,16 @@ def test_resume_after_killed_run(tmp_path: Path) -> None:
 
 
 def test_manifest_csv_round_trip() -> None:
-    e = ManifestEntry("P1", "P1.pdf", "ok", "ab", 3, ("w1", "w2"), "", "cd")
+    e = ManifestEntry(
+        participant="P1",
+        file="P1.pdf",
+        status="ok",
+        sha256="ab",
+        pages=3,
+        warnings=("w1", "w2"),
+        reason="",
+        model_sha256="cd",
+    )
     rows = list(csv.DictReader(io.StringIO(batch.manifest_csv([e]))))
     assert rows == [
         {

@@ -109,10 +109,11 @@ def checklist_instrument(layout: dict[str, list[int]]) -> Instrument:
     dims, items = [], []
     for dim, counts in layout.items():
         facets = tuple(Facet(f"{dim}-level-{lvl}", f"Level {lvl}") for lvl in range(2, 6))
-        dims.append(Dimension(dim, dim, facets=facets))
+        dims.append(Dimension(id=dim, name=dim, facets=facets))
         for lvl, count in zip(range(2, 6), counts, strict=True):
             items += [
-                Item(f"{dim}{lvl}-{n}", "A practice.", dim, facet=f"{dim}-level-{lvl}") for n in range(1, count + 1)
+                Item(id=f"{dim}{lvl}-{n}", text="A practice.", dimension=dim, facet=f"{dim}-level-{lvl}")
+                for n in range(1, count + 1)
             ]
     return Instrument(
         id="checklist-test",
@@ -303,7 +304,7 @@ def test_engine_uses_the_rule_and_gates_the_overall_level(checklist: ModuleType)
     responses = ResponseSet(
         instrument=inst, respondent_ids=("r3", "r4"), values=np.array(rows, dtype=float), rows=(5, 6), rows_read=2
     )
-    scored = score_respondents(responses)
+    scored = score_respondents(responses, plugins.scoring_rule_for(inst))
     dims = scored.dimensions()
     np.testing.assert_allclose(scored.pomp[:, dims], [[40, 30], [50, 70]])
     assert scored.level[:, dims].tolist() == [[3, 2], [3, 4]]
@@ -399,4 +400,4 @@ def test_bad_facet_stops_scoring_through_the_engine(checklist: ModuleType) -> No
     inst = attrs.evolve(inst, items=(attrs.evolve(inst.items[0], facet="a-basics"), *inst.items[1:]))
     responses = ResponseSet(instrument=inst, respondent_ids=("r1",), values=np.full((1, 4), 4.0), rows_read=1)
     with pytest.raises(InstrumentError, match=r"Item 'a2-1' is in facet 'a-basics'"):
-        score_respondents(responses)
+        score_respondents(responses, plugins.scoring_rule_for(inst))

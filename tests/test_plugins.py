@@ -6,6 +6,7 @@ import json
 import textwrap
 from pathlib import Path
 
+import attrs
 import click
 import jinja2
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from implassess import hookimpl, plugins
 from implassess.cli import cli
 from implassess.contracts import RawTable, ReportSection, ScoringRule, Theme
+from implassess.errors import NotFoundError
 from implassess.formats.instrument import load_file
 
 
@@ -253,3 +255,35 @@ def test_invalid_instrument_file_from_a_plugin_is_skipped_with_its_findings(
         assert f"{bad}: error: Required key 'version' is missing." in problem
     finally:
         plugins.unregister_plugin("bad-plugin")
+
+
+def test_collectors_return_read_only_mappings(contributor: _Contributor) -> None:
+    """A caller cannot change the registry through what a collector returns."""
+    for collected in (
+        plugins.get_instruments(),
+        plugins.get_batteries(),
+        plugins.get_readers(),
+        plugins.get_themes(),
+        plugins.get_scoring_rules(),
+    ):
+        with pytest.raises(TypeError, match="does not support item assignment"):
+            collected["intruder"] = None  # type: ignore[index]
+    sections = plugins.get_report_sections()
+    assert isinstance(sections, tuple)
+    assert [s.order for s in sections] == sorted(s.order for s in sections)
+    assert plugins.get_themes()["test-theme"].primary == "#000000"
+
+
+def test_scoring_rule_for_resolves_what_the_instrument_names(contributor: _Contributor) -> None:
+    """The engine gets the rule as an argument; this is where callers look it up."""
+    inst = plugins.get_instruments()["minimal"]
+    assert inst.scoring.rule is None
+    assert plugins.scoring_rule_for(inst) is None
+    named = attrs.evolve(inst, scoring=attrs.evolve(inst.scoring, rule="test-rule"))
+    rule = plugins.scoring_rule_for(named)
+    assert rule is plugins.get_scoring_rules()["test-rule"]
+    assert rule is not None and rule.description == "Always 50."
+    unknown = attrs.evolve(inst, scoring=attrs.evolve(inst.scoring, rule="no-such-rule"))
+    with pytest.raises(NotFoundError) as caught:
+        plugins.scoring_rule_for(unknown)
+    assert str(caught.value) == "No scoring rule named 'no-such-rule'. Known: test-rule."

@@ -20,8 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from implassess import plugins
-from implassess.cli import cli, instruments
+from implassess.cli import cli
 from implassess.cli import responses as cli_responses
+from implassess.cli.instruments import instruments
 from implassess.ingest import read_responses
 from implassess.readers.xlsx import write_workbook
 

@@ -22,9 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from implassess import plugins
-from implassess.cli.sample import _source, sample
+from implassess.cli.sample import sample
 from implassess.errors import ImplassessError, NotFoundError
 from implassess.formats.instrument import load_file
+from implassess.jobs.sample import sample_source
 from implassess.model import Battery, Instrument, Kpi
 from implassess.sample import KPI_PERIODS, ROLES, SITES, SMALL_SITE, WAVES, SampleData, generate, write_sample
 
@@ -100,9 +101,23 @@ def _minimal() -> Instrument:
 
 def _with_kpis(inst: Instrument) -> Instrument:
     kpis = (
-        Kpi("uptake", "Uptake", "%", "higher", (20, 40, 60, 80), 75),
-        Kpi("wait", "Days to first review", "days", "lower", (7, 14, 21, 28), 10),
-        Kpi("share", "Share of teams reporting", "proportion", "higher", (0.2, 0.4, 0.6, 0.8), 0.7),
+        Kpi(id="uptake", name="Uptake", unit="%", direction="higher", thresholds=(20, 40, 60, 80), target=75),
+        Kpi(
+            id="wait",
+            name="Days to first review",
+            unit="days",
+            direction="lower",
+            thresholds=(7, 14, 21, 28),
+            target=10,
+        ),
+        Kpi(
+            id="share",
+            name="Share of teams reporting",
+            unit="proportion",
+            direction="higher",
+            thresholds=(0.2, 0.4, 0.6, 0.8),
+            target=0.7,
+        ),
     )
     return attrs.evolve(inst, id="minimal-kpis", kpis=kpis)
 
@@ -435,7 +450,7 @@ def test_generate_refuses_too_few_respondents_and_clashing_item_ids() -> None:
 
 def test_unknown_battery_is_named_with_the_known_ones() -> None:
     with pytest.raises(NotFoundError) as exc:
-        _source("no-such-battery")
+        sample_source("no-such-battery")
     assert str(exc.value).startswith("No battery or instrument named 'no-such-battery'. Known: ")
 
 

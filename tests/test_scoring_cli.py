@@ -175,7 +175,7 @@ def test_norms_build_and_use(tmp_path):
     profiles = [str(tmp_path / "one" / "profile.json"), str(tmp_path / "two" / "profile.json")]
     res = CliRunner().invoke(norms_build, [*profiles, "-o", str(out), "--sector", "health"], catch_exceptions=False)
     assert res.exit_code == 0
-    from implassess.scoring.norms import load_norms
+    from implassess.formats.norms import load_norms
 
     norms = load_norms(out)
     planning = next(e for e in norms.entries if e.id == "planning")

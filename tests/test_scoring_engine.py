@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from implassess.errors import InputError
+from implassess.contracts import ScoringRule
+from implassess.errors import ImplassessError, InputError
 from implassess.formats.instrument import load_file
 from implassess.model import Option, Scale, Scoring
 from implassess.responses import from_values as make_response_set
@@ -178,3 +179,62 @@ def test_scoring_never_changes_the_input(minimal):
     aggregate(s)
     assert s.recoded(columns=[2])[0, 0] == 4.0
     np.testing.assert_array_equal(rs.values, before)
+
+
+# -- a Python scoring rule, passed in by the caller ------------------------------------------
+
+
+def _fixed_rule(seen: list[np.ndarray]) -> ScoringRule:
+    """Planning 10, learning 90 for everyone; keeps the array it was given."""
+
+    def score(inst, values):
+        seen.append(values.copy())
+        return np.tile([10.0, 90.0], (len(values), 1))
+
+    return ScoringRule(name="fixed", description="Planning 10, learning 90.", score=score)
+
+
+def test_a_rule_passed_in_replaces_the_dimension_scores(minimal):
+    """The rule's 0–100 scores stand in for raw and POMP of the dimensions; facets keep the mean.
+
+    Levels from the bands of 20: 10 → 1, 90 → 5. Overall = (2·10 + 1·90)/3 = 36.67 → level 2.
+    The rule sees the recoded answers: p3 of respondent A (2, reverse-keyed on 1–5) as 4.
+    """
+    seen: list[np.ndarray] = []
+    inst = attrs.evolve(minimal, scoring=attrs.evolve(minimal.scoring, rule="fixed"))
+    s = score_respondents(make_response_set(inst, ROWS), _fixed_rule(seen))
+    np.testing.assert_allclose(s.pomp[:, :2], [[10, 90]] * 3)
+    np.testing.assert_allclose(s.raw[:, :2], [[10, 90]] * 3)
+    assert s.level[:, :2].tolist() == [[1, 5]] * 3
+    np.testing.assert_allclose(s.pomp[0, 2:], [100, 75])  # goals and resourcing facets, as without the rule
+    np.testing.assert_allclose(s.overall, [110 / 3] * 3)
+    assert s.overall_level.tolist() == [2, 2, 2]
+    (values,) = seen
+    assert values[0].tolist()[:4] == [5, 4, 4, 3] and math.isnan(values[0, 4])
+
+
+def test_an_instrument_naming_a_rule_is_not_scored_without_it(minimal):
+    """Scoring with the mean when the instrument names a rule would give wrong scores silently."""
+    inst = attrs.evolve(minimal, scoring=attrs.evolve(minimal.scoring, rule="fixed"))
+    with pytest.raises(ImplassessError) as caught:
+        score_respondents(make_response_set(inst, ROWS))
+    assert str(caught.value) == (
+        f"{FIXTURE}: instrument 'minimal' names scoring rule 'fixed' ([scoring] rule), but none was passed to the "
+        "engine; resolve it with implassess.plugins.scoring_rule_for(instrument) and pass it as rule=."
+    )
+
+
+def test_a_rule_the_instrument_does_not_name_is_refused(minimal):
+    with pytest.raises(ImplassessError) as caught:
+        score_respondents(make_response_set(minimal, ROWS), _fixed_rule([]))
+    assert str(caught.value) == (
+        f"{FIXTURE}: scoring rule 'fixed' was passed to the engine, but instrument 'minimal' names no scoring rule; "
+        "pass rule=None to score with the weighted mean."
+    )
+    other = attrs.evolve(minimal, scoring=attrs.evolve(minimal.scoring, rule="gating"))
+    with pytest.raises(ImplassessError) as caught:
+        score_respondents(make_response_set(other, ROWS), _fixed_rule([]))
+    assert str(caught.value) == (
+        f"{FIXTURE}: scoring rule 'fixed' was passed to the engine, but instrument 'minimal' names 'gating' "
+        "([scoring] rule)."
+    )

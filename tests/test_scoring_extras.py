@@ -9,16 +9,16 @@ import attrs
 import numpy as np
 import pytest
 
-from implassess.errors import IncompatibleError, InputError, InstrumentError
+from implassess.errors import IncompatibleError, InputError
 from implassess.formats.instrument import load_file
+from implassess.formats.norms import parse_norms
 from implassess.model import Condition, Trigger
 from implassess.responses import from_values as make_response_set
 from implassess.scoring import ScoreSettings, score, score_respondents
 from implassess.scoring.change import compare_profiles, reliable_change
 from implassess.scoring.kpis import evaluate_kpis
-from implassess.scoring.norms import parse_norms
 from implassess.scoring.profile import profile_to_dict
-from implassess.scoring.targets import Target, parse_targets
+from implassess.scoring.targets import Target
 
 FIX = Path(__file__).parent / "fixtures" / "scoring"
 DEMO = load_file(FIX / "demo.toml")
@@ -70,26 +70,6 @@ def test_kpi_errors_name_row_and_column():
         )
     with pytest.raises(InputError, match=r"row 2, column 'period': KPI 'wait' has two values for period '1'"):
         evaluate_kpis(DEMO, [{"kpi": "wait", "period": "1", "value": 1}, {"kpi": "wait", "period": "1", "value": 2}])
-
-
-def test_targets_parse_and_report_every_problem():
-    """All problems in a targets file are reported at once, with key paths."""
-    raw = {
-        "targets": [
-            {"dimension": "planing", "target": 70},
-            {"facet": "goals", "target": 120},
-            {"dimension": "learning", "target": 50, "importance": 0, "weight": 1},
-        ]
-    }
-    with pytest.raises(InstrumentError) as exc:
-        parse_targets(raw, DEMO, "t.toml")
-    assert [f"{f.path}: {f.message}" for f in exc.value.findings] == [
-        "targets[0]: Found 'planing', which instrument 'scoring-demo' does not define; expected one of: 'adoption', "
-        "'goals', 'learning', 'planning', 'resourcing'.",
-        "targets[1].target: Found 120; expected a number from 0 to 100.",
-        "targets[2].weight: Unknown key 'weight'; expected dimension, facet, target or importance.",
-        "targets[2].importance: Found 0; expected a number > 0.",
-    ]
 
 
 def _scored(rows, **kw):

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from implassess.errors import InputError
 from implassess.formats.instrument import load_file
+from implassess.outputs.profile import groups_csv
 from implassess.responses import from_values as make_response_set
 from implassess.scoring import MISSING, ScoreSettings, aggregate, profile_to_dict, score, score_respondents
-from implassess.scoring.profile import groups_csv
 
 FIXTURE = Path(__file__).parent / "fixtures" / "instruments" / "minimal.toml"
 INST = load_file(FIXTURE)

@@ -31,7 +31,7 @@ def test_dont_know_and_not_applicable_are_counted_apart(tmp_path: Path, minimal_
     assert p1.set_apart == {"Don't know": 1, "Not applicable": 1}
     assert [c.count for c in p1.distribution] == [0, 0, 0, 1, 1]
     meta = ReportMeta(client="C", engagement="E", consultancy="X", date=__import__("datetime").date(2026, 1, 1))
-    model = build_report_model([ScoredInstrument(inst, result)], meta)
+    model = build_report_model([ScoredInstrument(inst, result.profile)], meta)
     (dist,) = [d for d in model.dimension("planning").items if "measurable goal" in d.text]
     assert dict(dist.set_apart()) == {"Don't know": 1, "Not applicable": 1}
     assert dict(dist.substantive())["Strongly agree"] == 1

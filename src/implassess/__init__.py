@@ -7,14 +7,8 @@ stays cheap.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
+from implassess._version import __version__
 from implassess.hookspecs import hookimpl
-
-try:
-    __version__ = version("implassess")
-except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-    __version__ = "0+unknown"
 
 _API = (
     "list_instruments",
@@ -25,6 +19,7 @@ _API = (
     "score",
     "render_report",
     "run_assessment",
+    "run_participants",
     "make_sample",
 )
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from implassess import plugins
+from implassess.jobs.participants import run_participants as run_participants
 
 if TYPE_CHECKING:
     from implassess.jobs.run import RunSummary
@@ -86,12 +87,13 @@ def score(
     ``by`` names attribute columns to break results down by (``"site,role"`` for a
     combination); groups smaller than ``min_group_size`` are suppressed.
     """
+    from implassess.formats.norms import load_norms
+    from implassess.formats.targets import load_targets
+    from implassess.readers.kpi import KpiSheet
     from implassess.scoring import ScoreSettings
     from implassess.scoring import score as _score
-    from implassess.scoring.norms import load_norms
-    from implassess.scoring.targets import load_targets
 
-    values = getattr(kpis, "values", kpis)
+    values = kpis.values if isinstance(kpis, KpiSheet) else kpis
     inst = responses.instrument
     return _score(
         responses,
@@ -100,6 +102,7 @@ def score(
         targets=load_targets(Path(targets), inst) if targets else (),
         norms=load_norms(Path(norms)) if norms else None,
         reproducible=reproducible,
+        rule=plugins.scoring_rule_for(inst),
     )
 
 
@@ -122,7 +125,7 @@ def render_report(
     from implassess.report.render import render_report as _render
     from implassess.report.viewmodel import ScoredInstrument, build_report_model
 
-    scored = [ScoredInstrument(r.respondents.instrument, r, form=r.respondents.responses.form) for r in results]
+    scored = [ScoredInstrument(r.respondents.instrument, r.profile, form=r.respondents.responses.form) for r in results]
     meta = ReportMeta(
         client=client,
         engagement=engagement,
@@ -144,9 +147,13 @@ def render_report(
 
 
 def run_assessment(
-    assessment_file: str | Path, *, out_dir: str | Path | None = None, reproducible: bool | None = None
+    assessment_file: str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    reproducible: bool | None = None,
+    theme: str | None = None,
 ) -> RunSummary:
-    """Run a whole assessment file, as ``implassess run`` does."""
+    """Run a whole assessment file, as ``implassess run`` does; ``theme`` overrides the assessment's."""
     from implassess.formats.assessment import load_assessment
     from implassess.jobs.run import run_assessment as _run
 
@@ -154,6 +161,7 @@ def run_assessment(
         load_assessment(Path(assessment_file)),
         out_dir=Path(out_dir) if out_dir else None,
         reproducible=reproducible,
+        theme=theme,
     )
 
 

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+    from implassess.model import Instrument
 
 
 @attrs.frozen
@@ -119,7 +125,7 @@ class ScoringRule:
     """Unique name."""
     description: str
     """One line on what the rule does."""
-    score: Callable[..., Any]
+    score: Callable[[Instrument, NDArray[np.float64]], ArrayLike]
     """Called as ``score(instrument, values)`` with a respondents × items float array
     (NaN = missing, already reverse-keyed); returns respondents × dimensions 0–100."""
 

@@ -86,7 +86,7 @@ class LevelText:
     """Ids of recommended actions for a group at this level."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Dimension:
     """A scored construct: a group of items (or KPIs) with one score."""
 
@@ -106,7 +106,7 @@ class Dimension:
     """Override of the instrument's missing-data rule for this dimension."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Item:
     """One survey question."""
 
@@ -187,7 +187,7 @@ class MaturityModel:
         raise KeyError(level)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Kpi:
     """An organisation-level indicator with thresholds and a target."""
 
@@ -359,7 +359,7 @@ class Scoring:
     computes the dimension scores instead of the built-in weighted mean."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Instrument:
     """An assessment instrument: items or KPIs, dimensions, maturity model, actions."""
 
@@ -448,7 +448,7 @@ class BatteryMember:
     """Form to field, when the instrument has several."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Battery:
     """Several instruments fielded together as one diagnostic."""
 

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pluggy
 
 from implassess import hookspecs
 from implassess.errors import DuplicateNameError, ImplassessError, NotFoundError, PluginError
+
+if TYPE_CHECKING:
+    import click
+    import jinja2
+
+    from implassess.contracts import ReportSection, ResponseReader, ScoringRule, Theme
+    from implassess.model import Battery, Instrument
 
 ENTRY_POINT_GROUP = "implassess"
 
@@ -195,7 +203,7 @@ def _cached(key: str, build: Callable[[], T]) -> T:
 # -- instruments -----------------------------------------------------------------
 
 
-def _accept_instrument(thing: Any, plugin: str) -> list[tuple[str, Any]]:
+def _accept_instrument(thing: Any, plugin: str) -> list[tuple[str, Instrument | Battery]]:
     from implassess.formats.instrument import load_file
     from implassess.model import Battery, Instrument
 
@@ -207,22 +215,22 @@ def _accept_instrument(thing: Any, plugin: str) -> list[tuple[str, Any]]:
     raise ImplassessError(f"register() got {type(thing).__name__}; expected an Instrument, a Battery or a Path.")
 
 
-def _catalogue() -> dict[str, tuple[str, Any]]:
+def _catalogue() -> dict[str, tuple[str, Instrument | Battery]]:
     return _cached("instruments", lambda: _collect("register_instruments", _accept_instrument, "Instrument"))
 
 
-def get_instruments() -> dict[str, Any]:
-    """Instrument id → :class:`~implassess.model.Instrument` for every loaded plugin."""
+def get_instruments() -> Mapping[str, Instrument]:
+    """Instrument id → :class:`~implassess.model.Instrument` for every loaded plugin (read-only)."""
     from implassess.model import Instrument
 
-    return {k: v for k, (_, v) in _catalogue().items() if isinstance(v, Instrument)}
+    return MappingProxyType({k: v for k, (_, v) in _catalogue().items() if isinstance(v, Instrument)})
 
 
-def get_batteries() -> dict[str, Any]:
-    """Battery id → :class:`~implassess.model.Battery`."""
+def get_batteries() -> Mapping[str, Battery]:
+    """Battery id → :class:`~implassess.model.Battery` (read-only)."""
     from implassess.model import Battery
 
-    return {k: v for k, (_, v) in _catalogue().items() if isinstance(v, Battery)}
+    return MappingProxyType({k: v for k, (_, v) in _catalogue().items() if isinstance(v, Battery)})
 
 
 def instrument_owner(instrument_id: str) -> str | None:
@@ -231,7 +239,7 @@ def instrument_owner(instrument_id: str) -> str | None:
     return entry[0] if entry else None
 
 
-def get_instrument(ref: str | Path) -> Any:
+def get_instrument(ref: str | Path) -> Instrument:
     """An instrument by id, or loaded from a TOML path."""
     from implassess.formats.instrument import load_file
     from implassess.model import Instrument
@@ -261,15 +269,20 @@ def _named(kind: str) -> Callable[[Any, str], list[tuple[str, Any]]]:
     return accept
 
 
-def get_readers() -> dict[str, Any]:
-    """Reader name → :class:`~implassess.contracts.ResponseReader`."""
-    return {
-        k: v
-        for k, (_, v) in _cached("readers", lambda: _collect("register_readers", _named("reader"), "Reader")).items()
-    }
+def _contributions(found: dict[str, tuple[str, T]]) -> Mapping[str, T]:
+    """name → contribution, read-only, without the contributing plugin."""
+    return MappingProxyType({k: v for k, (_, v) in found.items()})
 
 
-def _accept_theme(thing: Any, plugin: str) -> list[tuple[str, Any]]:
+def get_readers() -> Mapping[str, ResponseReader]:
+    """Reader name → :class:`~implassess.contracts.ResponseReader` (read-only)."""
+    readers: dict[str, tuple[str, ResponseReader]] = _cached(
+        "readers", lambda: _collect("register_readers", _named("reader"), "Reader")
+    )
+    return _contributions(readers)
+
+
+def _accept_theme(thing: Any, plugin: str) -> list[tuple[str, Theme]]:
     if isinstance(thing, (str, Path)):
         from implassess.formats.theme import load_theme
 
@@ -278,23 +291,24 @@ def _accept_theme(thing: Any, plugin: str) -> list[tuple[str, Any]]:
     return _named("theme")(thing, plugin)
 
 
-def get_themes() -> dict[str, Any]:
-    """Theme name → :class:`~implassess.contracts.Theme`."""
-    return {
-        k: v for k, (_, v) in _cached("themes", lambda: _collect("register_themes", _accept_theme, "Theme")).items()
-    }
+def get_themes() -> Mapping[str, Theme]:
+    """Theme name → :class:`~implassess.contracts.Theme` (read-only)."""
+    themes: dict[str, tuple[str, Theme]] = _cached(
+        "themes", lambda: _collect("register_themes", _accept_theme, "Theme")
+    )
+    return _contributions(themes)
 
 
-def get_report_sections() -> list[Any]:
+def get_report_sections() -> Sequence[ReportSection]:
     """Report sections in order; a plugin section with ``replaces`` set replaces a built-in."""
 
-    def build() -> list[Any]:
+    def build() -> tuple[ReportSection, ...]:
         load_plugins()
         caller = _state.pm.hook.register_report_sections
-        sections: dict[str, tuple[str, Any]] = {}
+        sections: dict[str, tuple[str, ReportSection]] = {}
         impls = sorted(caller.get_hookimpls(), key=lambda i: i.plugin_name not in DEFAULT_PLUGINS)
         for impl in impls:
-            offered: list[Any] = []
+            offered: list[ReportSection] = []
             try:
                 _call(impl, register=offered.append)
             except Exception as exc:
@@ -315,22 +329,35 @@ def get_report_sections() -> list[Any]:
                     )
                     continue
                 sections[section.id] = (impl.plugin_name, section)
-        return sorted((s for _, s in sections.values()), key=lambda s: (s.order, s.id))
+        return tuple(sorted((s for _, s in sections.values()), key=lambda s: (s.order, s.id)))
 
     return _cached("sections", build)
 
 
-def get_scoring_rules() -> dict[str, Any]:
-    """Rule name → :class:`~implassess.contracts.ScoringRule`."""
-    return {
-        k: v
-        for k, (_, v) in _cached(
-            "rules", lambda: _collect("register_scoring_rules", _named("scoring rule"), "Scoring rule")
-        ).items()
-    }
+def get_scoring_rules() -> Mapping[str, ScoringRule]:
+    """Rule name → :class:`~implassess.contracts.ScoringRule` (read-only)."""
+    rules: dict[str, tuple[str, ScoringRule]] = _cached(
+        "rules", lambda: _collect("register_scoring_rules", _named("scoring rule"), "Scoring rule")
+    )
+    return _contributions(rules)
 
 
-def add_commands(cli: Any) -> None:
+def scoring_rule_for(instrument: Instrument) -> ScoringRule | None:
+    """The rule an instrument names with ``[scoring] rule``, for the scoring engine; None for the built-in mean.
+
+    Raises :class:`~implassess.errors.NotFoundError` (listing the loaded rules) when no
+    plugin contributes a rule of that name.
+    """
+    name = instrument.scoring.rule
+    if not name:
+        return None
+    rules = get_scoring_rules()
+    if name not in rules:
+        raise NotFoundError("scoring rule", name, list(rules))
+    return rules[name]
+
+
+def add_commands(cli: click.Group) -> None:
     """Let plugins add CLI commands; a failing plugin is noted, not fatal."""
     load_plugins()
     for impl in _state.pm.hook.register_commands.get_hookimpls():
@@ -340,7 +367,7 @@ def add_commands(cli: Any) -> None:
             _note(str(PluginError(impl.plugin_name, "register_commands", f"{type(exc).__name__}: {exc}")))
 
 
-def prepare_jinja2_environment(env: Any, purpose: str) -> None:
+def prepare_jinja2_environment(env: jinja2.Environment, purpose: str) -> None:
     """Let plugins adjust a jinja2 environment in place."""
     load_plugins()
     for impl in _state.pm.hook.prepare_jinja2_environment.get_hookimpls():

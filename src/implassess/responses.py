@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 KNOWN_ATTRIBUTES = ("site", "role", "cohort", "wave", "participant", "relationship", "team", "department")
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, kw_only=True)
 class ResponseSet:
     """Respondents × items of one instrument, with attributes and accounting."""
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
+import sys
 from pathlib import Path
 
 import click
 
+from implassess.cli.output import CONTEXT
+from implassess.cli.participants import print_participants, progress_bar
 from implassess.cli.run import print_summary
-
-CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 @click.command("demo", context_settings=CONTEXT)
@@ -32,38 +32,16 @@ def demo(out_dir: Path, seed: int, reproducible: bool, theme: str | None, partic
 
     Example: implassess demo --out-dir demo-output
     """
-    from implassess import plugins
-    from implassess.formats.assessment import load_assessment
-    from implassess.jobs.run import run_assessment
-    from implassess.resources import data_dir
-    from implassess.sample import generate, write_sample
+    from implassess.jobs.demo import run_demo
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data = generate(plugins.get_batteries()["implementation-leadership-diagnostic"], seed=seed)
-    write_sample(data, out_dir / "data", ("generic", "qualtrics"))
-    for name in ("assessment.toml", "targets.toml"):
-        shutil.copyfile(data_dir("templates") / "demo" / name, out_dir / name)
-    click.echo(f"Sample data (seed {seed}) written to {out_dir / 'data'}; assessment: {out_dir / 'assessment.toml'}")
-    summary = run_assessment(
-        load_assessment(out_dir / "assessment.toml"), reproducible=reproducible or None, theme=theme
-    )
-    print_summary(summary)
-    if participants_too:
-        from implassess.cli.participants import participants
-
-        click.echo("\nLeadership programme: one private 360 report per participant (follow-up against baseline).")
-        click.get_current_context().invoke(
-            participants,
-            responses=out_dir / "data" / "leadership-360.csv",
-            roster_path=out_dir / "data" / "participants.csv",
-            battery="implementation-leadership-360",
-            out_dir=out_dir / "participants",
-            workers=2,
-            wave="follow-up",
-            compare_wave="baseline",
-            theme=theme or "default",
-            reproducible=reproducible,
-            client="Northbridge Health",
-            consultancy="Example Advisory",
-            date_text="2026-11-23",
+    with progress_bar(participants_too and sys.stderr.isatty()) as progress:
+        summary = run_demo(
+            out_dir, seed=seed, reproducible=reproducible, theme=theme, participants=participants_too, progress=progress
         )
+    click.echo(f"Sample data (seed {seed}) written to {summary.data_dir}; assessment: {summary.assessment}")
+    print_summary(summary.run)
+    if summary.participants is not None:
+        click.echo("\nLeadership programme: one private 360 report per participant (follow-up against baseline).")
+        print_participants(summary.participants)
+    if not summary.complete:
+        click.get_current_context().exit(1)

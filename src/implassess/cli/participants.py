@@ -1,44 +1,32 @@
 """CLI command ``participants``: one private 360 report per participant, a cohort summary, a manifest.
 
-The lead attaches it to the main CLI with ``cli.add_command(participants)``; ``cli.py``
-turns :mod:`implassess.errors` exceptions into messages and exit codes. numpy and
-reportlab are imported inside the command, so ``implassess --help`` stays fast.
+Click only: it parses the options, calls :func:`implassess.jobs.participants.run_participants`
+and prints the result. ``implassess.cli`` turns :mod:`implassess.errors` exceptions into
+messages and exit codes. numpy and reportlab load inside the job, so ``implassess --help``
+stays fast.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-MINIMUM_KEYS = ("manager", "peer", "direct-report", "other", "all-others")
+from implassess.cli.output import CONTEXT
 
+# Cheap: the job module imports numpy and reportlab only when it runs.
+from implassess.jobs.participants import MINIMUM_KEYS, WaveError, run_participants
 
-def _instruments(ref: str) -> tuple[str, list[Any]]:
-    """(programme title, instruments) of a battery or instrument id or TOML path."""
-    from implassess import plugins
-    from implassess.errors import NotFoundError
-    from implassess.model import Battery, Instrument
+if TYPE_CHECKING:
+    from implassess.jobs.participants import ParticipantsSummary
 
-    batteries, instruments = plugins.get_batteries(), plugins.get_instruments()
-    record: Any = batteries.get(ref) or instruments.get(ref)
-    if record is None and ref.endswith(".toml") and Path(ref).is_file():
-        from implassess.formats.instrument import load_file
-
-        record = load_file(Path(ref))
-    if isinstance(record, Instrument):
-        return record.title, [record]
-    if isinstance(record, Battery):
-        missing = [m.id for m in record.instruments if m.id not in instruments]
-        if missing:
-            raise NotFoundError("instrument", missing[0], list(instruments))
-        return record.title, [instruments[m.id] for m in record.instruments]
-    raise NotFoundError("battery or instrument", ref, sorted({*batteries, *instruments}))
+OPTION_NAMES = {"wave": "--wave", "compare_wave": "--compare-wave"}
 
 
 def _minimums(values: tuple[str, ...]) -> dict[str, int]:
@@ -55,10 +43,46 @@ def _minimums(values: tuple[str, ...]) -> dict[str, int]:
     return out
 
 
-def _info(path: Path) -> dict[str, str]:
-    from implassess.participants.batch import file_sha256
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date like 2026-11-23.", param_hint="--date") from None
 
-    return {"file": str(path), "sha256": file_sha256(path)}
+
+@contextlib.contextmanager
+def progress_bar(show: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` callback drawing a bar on stderr, or None when ``show`` is false."""
+    if not show:
+        yield None
+        return
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []  # the bar, entered on the first call, once the total is known
+
+        def progress(done: int, total: int) -> None:
+            if not bars:
+                bars.append(
+                    stack.enter_context(click.progressbar(length=total, label="Rendering reports", file=sys.stderr))
+                )
+            if done > bars[0].pos:
+                bars[0].update(done - bars[0].pos)
+
+        yield progress
+
+
+def print_participants(summary: ParticipantsSummary, as_json: bool = False) -> None:
+    """Print a batch's manifest (``--json``) or its one-line summary and each failure."""
+    if as_json:
+        click.echo(json.dumps(summary.manifest, indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{summary.ok} of {summary.participants} reports in {summary.out_dir} ({summary.kept} kept from an earlier "
+        f"run), cohort summary: {summary.cohort_status}. Manifest: {summary.manifest_path}."
+    )
+    for e in summary.failed:
+        click.echo(f"No report for {e.participant}: {e.reason}", err=True)
 
 
 @click.command("participants", context_settings=CONTEXT)
@@ -135,103 +159,31 @@ def participants(
     Example: implassess participants leadership-360.csv --participants participants.csv
     --battery implementation-leadership-360 --out-dir reports -j 2
     """
-    from implassess.participants.assemble import BuildOptions, build_reports, load_360, read_roster
-    from implassess.participants.batch import make_executor, read_settings, run_batch
-    from implassess.participants.model import AnonymityRules
-    from implassess.report.render import resolve_theme
-
-    title, instruments = _instruments(battery)
-    th = resolve_theme(theme)
-    rules = AnonymityRules.default(show_manager=show_manager).with_minimums(**_minimums(min_raters))
-    if date_text:
+    with progress_bar(sys.stderr.isatty() and not as_json) as progress:
         try:
-            date = dt.date.fromisoformat(date_text)
-        except ValueError:
-            raise click.BadParameter(f"{date_text!r} is not a date like 2026-11-23.", param_hint="--date") from None
-    else:
-        previous = read_settings(out_dir) if out_dir.is_dir() else {}
-        try:
-            date = dt.date.fromisoformat(previous["date"])
-        except (KeyError, TypeError, ValueError):
-            date = dt.date.today()
-    data = load_360(responses, instruments)
-    roster = read_roster(roster_path)
-    waves = [w for w in data.waves()]
-    if wave is None:
-        wave = waves[-1]
-        if compare_wave is None and len(waves) == 2:
-            compare_wave = waves[0]
-    for name, value in (("--wave", wave), ("--compare-wave", compare_wave)):
-        if value is not None and value not in waves:
-            raise click.BadParameter(
-                f"{value!r} is not a wave of the file; found {', '.join(map(repr, waves))}.", param_hint=name
-            )
-    if compare_wave == wave:
-        compare_wave = None
-    options = BuildOptions(
-        wave=wave,
-        compare_wave=compare_wave,
-        rules=rules,
-        gap_fraction=gap_threshold,
-        min_cohort=min_cohort,
-        programme=programme or title,
-        client=client,
-        consultancy=consultancy,
-        date=date,
-    )
-    outcomes, summary = build_reports(data, roster, options)
-    settings = {
-        "battery": battery,
-        "wave": wave,
-        "compare-wave": compare_wave,
-        "theme": th.name,
-        "reproducible": reproducible,
-        "date": date.isoformat(),
-        "minimums": {k: rules.minimum(k) for k in MINIMUM_KEYS},
-        "gap-threshold": gap_threshold,
-        "min-cohort": min_cohort,
-    }
-    inputs = {"responses": _info(responses), "participants": _info(roster_path)}
-    executor = make_executor(workers, scheduler)
-    bar_ctx: Any = None
-    if sys.stderr.isatty() and not as_json:
-        bar_ctx = click.progressbar(length=len(outcomes) + 1, label="Rendering reports", file=sys.stderr)
-    try:
-        if bar_ctx is not None:
-            with bar_ctx as bar:
-                result = run_batch(
-                    outcomes,
-                    summary,
-                    out_dir,
-                    theme=th,
-                    executor=executor,
-                    reproducible=reproducible,
-                    inputs=inputs,
-                    settings=settings,
-                    progress=lambda _e: bar.update(1),
-                )
-        else:
-            result = run_batch(
-                outcomes,
-                summary,
-                out_dir,
-                theme=th,
-                executor=executor,
+            summary = run_participants(
+                responses=responses,
+                roster=roster_path,
+                battery=battery,
+                out_dir=out_dir,
+                workers=workers,
+                scheduler=scheduler,
+                wave=wave,
+                compare_wave=compare_wave,
+                theme=theme,
                 reproducible=reproducible,
-                inputs=inputs,
-                settings=settings,
+                show_manager=show_manager,
+                min_raters=_minimums(min_raters),
+                gap_threshold=gap_threshold,
+                min_cohort=min_cohort,
+                client=client,
+                consultancy=consultancy,
+                programme=programme,
+                date=_date(date_text),
+                progress=progress,
             )
-    finally:
-        executor.close()
-    if as_json:
-        click.echo(json.dumps(result.manifest, indent=2, ensure_ascii=False))
-    else:
-        counts = result.manifest["counts"]
-        click.echo(
-            f"{counts['ok']} of {counts['participants']} reports in {out_dir} ({counts['kept']} kept from an earlier "
-            f"run), cohort summary: {result.cohort.status}. Manifest: {out_dir / 'manifest.json'}."
-        )
-        for e in result.failed:
-            click.echo(f"No report for {e.participant}: {e.reason}", err=True)
-    if result.failed or result.cohort.status != "ok":
+        except WaveError as exc:
+            raise click.BadParameter(exc.message, param_hint=OPTION_NAMES[exc.option]) from None
+    print_participants(summary, as_json)
+    if not summary.complete:
         click.get_current_context().exit(1)

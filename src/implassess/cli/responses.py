@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from implassess.errors import ImplassessError
+
+if TYPE_CHECKING:
+    from implassess.ingest.core import Duplicates, Invalid
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -41,11 +44,10 @@ def _instrument(ref: str) -> Any:
 
 
 def _write(path: Path, data: bytes | str) -> None:
+    from implassess.outputs.files import write_atomic
+
     try:
-        if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
-        else:
-            path.write_bytes(data)
+        write_atomic(path, data)
     except OSError as exc:
         raise ImplassessError(f"Cannot write {path}: {exc.strerror or exc}.") from None
 
@@ -116,8 +118,8 @@ def responses_check(
     form: str | None,
     fmt: str | None,
     mapping: Path | None,
-    duplicates: str | None,
-    invalid: str | None,
+    duplicates: Duplicates | None,
+    invalid: Invalid | None,
     decimal: str | None,
     delimiter: str | None,
     encoding: str | None,
@@ -138,7 +140,7 @@ def responses_check(
     Example: implassess responses check qualtrics.csv -i minimal --rejected-out rejected.csv
     """
     from implassess.ingest import ingest
-    from implassess.ingest.rows import rejected_csv
+    from implassess.outputs.rejected import response_rejections, write_rejected_rows
 
     options = {k: v for k, v in {"delimiter": delimiter, "encoding": encoding, "sheet": sheet}.items() if v}
     if dictionary is not None:
@@ -151,13 +153,13 @@ def responses_check(
         format=fmt,
         duplicates=duplicates,
         invalid=invalid,
-        decimal=decimal,  # type: ignore[arg-type]
+        decimal=decimal,
         variables=_variables(var_pairs) or None,
         options=options,
     )
     rs = result.responses
     if rejected_out is not None:
-        _write(rejected_out, rejected_csv(result))
+        write_rejected_rows(rejected_out, response_rejections(result.responses))
     if as_json:
         _echo_json(
             {

@@ -1,7 +1,7 @@
 """The ``implassess sample`` command: write the Northbridge Health sample data set.
 
-Kept out of ``cli.py`` so the generator (and numpy) load only when the command runs;
-``cli.py`` adds it with ``cli.add_command(sample)``.
+The job is :func:`implassess.jobs.sample.run_sample`; the generator (and numpy) load
+only when the command runs.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ import json
 from pathlib import Path
 
 import click
-
-from implassess import plugins
-from implassess.errors import NotFoundError
 
 FORMATS = {"generic": ("generic",), "qualtrics": ("qualtrics",), "both": ("generic", "qualtrics")}
 
@@ -65,27 +62,13 @@ def sample(ref: str, seed: int, respondents: int, participants: int, fmt: str, o
 
     Example: implassess sample --seed 7 -o sample-data
     """
-    from implassess.sample import generate, write_sample
+    from implassess.jobs.sample import run_sample
 
-    data = generate(_source(ref), seed=seed, n_respondents=respondents, n_participants=participants)
-    paths = write_sample(data, out_dir, FORMATS[fmt])
+    paths = run_sample(
+        ref, out_dir, seed=seed, respondents=respondents, participants=participants, formats=FORMATS[fmt]
+    )
     if as_json:
         click.echo(json.dumps({"seed": seed, "files": [str(p) for p in paths]}, indent=2))
         return
     for path in paths:
         click.echo(str(path))
-
-
-def _source(ref: str) -> object:
-    """A battery or instrument by id, or loaded from a TOML path."""
-    batteries = plugins.get_batteries()
-    if ref in batteries:
-        return batteries[ref]
-    path = Path(ref)
-    if path.suffix == ".toml" and path.exists():
-        from implassess.formats.instrument import load_file
-
-        return load_file(path)
-    if ref in plugins.get_instruments():
-        return plugins.get_instruments()[ref]
-    raise NotFoundError("battery or instrument", ref, [*batteries, *plugins.get_instruments()])

@@ -9,42 +9,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
+
+if TYPE_CHECKING:
+    from implassess.ingest.core import Duplicates
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _file_info(path: Path) -> dict[str, str]:
-
-    from implassess.outputs.files import sha256_file
-
-    return {"file": path.name, "sha256": sha256_file(path)}
-
-
-def _read_responses(
-    path: Path, instrument: Any, fmt: str | None, form: str | None, mapping: Path | None, duplicates: str | None
-) -> Any:
-    from implassess.ingest import read_responses
-
-    return read_responses(path, instrument, form=form, format=fmt, mapping=mapping, duplicates=duplicates)
-
-
-def _read_kpis(path: Path, instrument: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    from implassess.ingest import read_kpis
-
-    sheet = read_kpis(path, instrument)
-    return sheet.records(), {
-        **_file_info(path),
-        "rows_read": sheet.rows_read,
-        "rejected": len(sheet.rejected),
-        "rejected_rows": [{"row": r.row, "reasons": list(r.reasons)} for r in sheet.rejected],
-    }
 
 
 def _fmt(v: float | None, digits: int = 1) -> str:
@@ -140,10 +116,10 @@ def score(
     fmt: str | None,
     form: str | None,
     mapping: Path | None,
-    duplicates: str | None,
+    duplicates: Duplicates | None,
     confidence: float,
     rwg_null: str,
-    icc_k: str,
+    icc_k: Literal["mean", "adjusted"],
     reproducible: bool,
     as_json: bool,
 ) -> None:
@@ -154,41 +130,28 @@ def score(
 
     Example: implassess score export.csv -i clarity-gaps --by site --by site,role -o out/
     """
-    from implassess import plugins
-    from implassess.scoring import ScoreSettings
-    from implassess.scoring import score as run
-    from implassess.scoring.norms import load_norms
-    from implassess.scoring.targets import load_targets
+    from implassess.jobs.score import score_export
 
-    instrument = plugins.get_instrument(instrument_ref)
-    settings = ScoreSettings(
-        by=ScoreSettings.parse_by(by),
+    summary = score_export(
+        responses,
+        instrument_ref,
+        outdir,
+        by=by,
         min_group_size=min_group_size,
+        norms=norms_path,
+        targets=targets_path,
+        kpis=kpis_path,
+        format=fmt,
+        form=form,
+        mapping=mapping,
+        duplicates=duplicates,
         confidence=confidence,
         rwg_null=rwg_null,
         icc_k=icc_k,
-    )  # type: ignore[arg-type]
-    rs = _read_responses(responses, instrument, fmt, form, mapping, duplicates)
-    inputs: dict[str, dict[str, Any]] = {}
-    kpi_values: list[dict[str, Any]] = []
-    if kpis_path is not None:
-        kpi_values, inputs["kpis"] = _read_kpis(kpis_path, instrument)
-    targets = load_targets(targets_path, instrument) if targets_path else ()
-    if targets_path:
-        inputs["targets"] = _file_info(targets_path)
-    norms = load_norms(norms_path) if norms_path else None
-    if norms_path:
-        inputs["norms"] = _file_info(norms_path)
-    result = run(
-        rs,
-        settings,
-        kpi_values=kpi_values,
-        kpi_source=str(kpis_path or ""),
-        targets=targets,
-        norms=norms,
         reproducible=reproducible,
     )
-    paths = result.write(outdir, inputs)
+    rs, result, paths = summary.responses, summary.result, summary.outputs
+    instrument = rs.instrument
     org = result.profile.organisation
     if as_json:
         _echo_json(
@@ -280,8 +243,9 @@ def norms_build(profiles: tuple[Path, ...], out: Path, name: str, sector: str, p
     Example: implassess norms build */profile.json -o norms.toml --sector health --period 2026
     """
     from implassess.errors import InputError
+    from implassess.outputs.files import write_atomic
     from implassess.scoring.norms import build_norms
-    from implassess.scoring.profile import dumps, write_atomic
+    from implassess.scoring.profile import dumps
 
     docs = []
     for p in profiles:
@@ -313,8 +277,9 @@ def change(baseline: Path, followup: Path, out: Path | None, confidence: float, 
     """
     import attrs
 
+    from implassess.outputs.files import write_atomic
     from implassess.scoring.change import compare_profiles
-    from implassess.scoring.profile import clean, dumps, write_atomic
+    from implassess.scoring.profile import clean, dumps
 
     a = json.loads(baseline.read_text(encoding="utf-8"))
     b = json.loads(followup.read_text(encoding="utf-8"))

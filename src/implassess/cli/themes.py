@@ -1,28 +1,22 @@
 """``implassess themes list|show``: the report themes plugins provide.
 
-Errors are raised as :mod:`implassess.errors` exceptions; ``cli.py`` turns them into
-messages and exit codes.
+Errors are raised as :mod:`implassess.errors` exceptions; :mod:`implassess.cli` turns
+them into messages and exit codes.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from implassess import plugins
+from implassess.cli.output import CONTEXT, echo_json
 from implassess.errors import NotFoundError
 
 if TYPE_CHECKING:
     from implassess.contracts import Theme
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @click.group(context_settings=CONTEXT)
@@ -42,7 +36,7 @@ def themes_list(as_json: bool) -> None:
     """
     loaded = sorted(plugins.get_themes().values(), key=lambda t: t.name)
     if as_json:
-        _echo_json([{"name": t.name, "title": t.title, "page-size": t.page_size, "source": t.source} for t in loaded])
+        echo_json([{"name": t.name, "title": t.title, "page-size": t.page_size, "source": t.source} for t in loaded])
         return
     if not loaded:
         click.echo("No themes are loaded.")
@@ -77,7 +71,7 @@ def themes_show(name: str, as_json: bool) -> None:
 
     data = theme_as_dict(theme)
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"{theme.title or theme.name} ({theme.name})")
     for key, value in data.items():

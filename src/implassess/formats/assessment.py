@@ -14,7 +14,8 @@ from typing import Any, Literal
 import attrs
 
 from implassess.errors import Finding, InstrumentError
-from implassess.formats.instrument import read_toml, structure
+from implassess.formats.convert import header, structure
+from implassess.formats.document import read_document
 
 
 @attrs.frozen
@@ -142,14 +143,10 @@ class Assessment:
 
 def load_assessment(path: Path) -> Assessment:
     """Read and check an assessment file; every problem is reported at once."""
-    raw = dict(read_toml(path))
+    raw = dict(read_document(path))
     source = str(path)
-    findings: list[Finding] = []
-    kind = raw.pop("kind", "assessment")
-    raw.pop("format-version", None)
-    if kind != "assessment":
-        findings.append(Finding(source, "kind", f"Found {kind!r}; expected 'assessment'.", code="wrong-type"))
-    record, problems = structure(raw, Assessment, source)
+    _, findings = header(raw, source, ("assessment",))
+    record, problems = structure(raw, Assessment, source, document=True)
     findings += problems
     findings += _check_raw(raw, source, path.resolve().parent)
     if record is not None and (record.battery is None) == (not record.instruments):
@@ -165,7 +162,7 @@ def load_assessment(path: Path) -> Assessment:
 def _check_raw(raw: dict[str, Any], source: str, base: Path) -> list[Finding]:
     """Checks that need no structured record, so they are reported alongside type errors."""
     findings: list[Finding] = []
-    scoring = raw.get("scoring") if isinstance(raw.get("scoring"), dict) else {}
+    scoring: dict[str, Any] = raw["scoring"] if isinstance(raw.get("scoring"), dict) else {}
     size = scoring.get("min-group-size")
     if isinstance(size, int) and not isinstance(size, bool) and size < 1:
         findings.append(
@@ -174,7 +171,7 @@ def _check_raw(raw: dict[str, Any], source: str, base: Path) -> list[Finding]:
             )
         )
     files: list[tuple[str, Any]] = []
-    responses = raw.get("responses") if isinstance(raw.get("responses"), list) else []
+    responses: list[Any] = raw["responses"] if isinstance(raw.get("responses"), list) else []
     for i, rf in enumerate(responses):
         if isinstance(rf, dict):
             files += [(f"responses[{i}].{key}", rf.get(key)) for key in ("path", "mapping", "data-dictionary")]

@@ -3,6 +3,9 @@
 The checks read the raw TOML tables, not the records, so that they run even when a
 type error elsewhere stops structuring: an author sees every problem at once. Each
 check skips values of the wrong type (structuring reports those).
+
+:func:`lint_instrument` runs one check per concern, in a fixed order, and joins their
+findings; each check returns its own list.
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
+
+import attrs
 
 from implassess.errors import Finding
 from implassess.model import VARIABLE_RE
@@ -19,15 +25,18 @@ _CONDITION_STATISTICS_DIM = {"score", "level", "mean", "rwg-j", "alpha", "gap"}
 _CONDITION_STATISTICS_KPI = {"value", "kpi-level", "rag"}
 _CONDITION_STATISTICS_FACET = {"score", "level", "mean", "gap"}
 
+#: The tables of one array, each with its index in the array.
+_Indexed = list[tuple[int, dict[str, Any]]]
 
-def _tables(raw: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+
+def _tables(raw: dict[str, Any], key: str) -> _Indexed:
     value = raw.get(key)
     if not isinstance(value, list):
         return []
     return [(i, t) for i, t in enumerate(value) if isinstance(t, dict)]
 
 
-def _ids(tables: list[tuple[int, dict[str, Any]]]) -> list[str]:
+def _ids(tables: _Indexed) -> list[str]:
     return [t["id"] for _, t in tables if isinstance(t.get("id"), str)]
 
 
@@ -37,13 +46,19 @@ def _num(value: Any) -> float | None:
     return float(value)
 
 
-def _quote_list(values: list[str] | set[str]) -> str:
+def _quote_list(values: Iterable[str]) -> str:
     return ", ".join(repr(v) for v in sorted(values))
 
 
-def _one_of(values: list[str] | set[str], none: str) -> str:
+def _one_of(values: frozenset[str] | set[str], none: str) -> str:
     """``expected one of: 'a', 'b'``, or ``none`` when there is nothing to choose from."""
     return f"expected one of: {_quote_list(values)}" if values else none
+
+
+def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    """The table under ``key``, or an empty one when it is missing or not a table."""
+    found = raw.get(key)
+    return found if isinstance(found, dict) else {}
 
 
 class _Linter:
@@ -57,7 +72,7 @@ class _Linter:
     def warn(self, path: str, message: str, code: str) -> None:
         self.findings.append(Finding(self.source, path, message, "warning", code))
 
-    def duplicates(self, key: str, tables: list[tuple[int, dict[str, Any]]], what: str) -> None:
+    def duplicates(self, key: str, tables: _Indexed, what: str) -> None:
         first: dict[str, int] = {}
         for i, t in tables:
             ident = t.get("id")
@@ -77,206 +92,140 @@ class _Linter:
         if w is not None and not (w > 0 and math.isfinite(w)):
             self.error(path, f"Found weight {value!r}; expected a finite number greater than 0.", "weight")
 
+    def share(self, path: str, value: Any) -> None:
+        share = _num(value)
+        if share is not None and not 0 < share <= 1:
+            self.error(path, f"Found {value!r}; expected a share greater than 0 and at most 1.", "share")
+
+
+@attrs.frozen(kw_only=True)
+class _Arrays:
+    """The arrays of tables of one instrument file; a missing or wrongly typed array is empty."""
+
+    scales: _Indexed
+    """``[[scales]]``."""
+    dimensions: _Indexed
+    """``[[dimensions]]``."""
+    items: _Indexed
+    """``[[items]]``."""
+    kpis: _Indexed
+    """``[[kpis]]``."""
+    actions: _Indexed
+    """``[[actions]]``."""
+    triggers: _Indexed
+    """``[[triggers]]``."""
+    forms: _Indexed
+    """``[[forms]]``."""
+    levels: _Indexed
+    """``[[maturity.levels]]``."""
+
+
+def _arrays(raw: dict[str, Any]) -> _Arrays:
+    return _Arrays(
+        scales=_tables(raw, "scales"),
+        dimensions=_tables(raw, "dimensions"),
+        items=_tables(raw, "items"),
+        kpis=_tables(raw, "kpis"),
+        actions=_tables(raw, "actions"),
+        triggers=_tables(raw, "triggers"),
+        forms=_tables(raw, "forms"),
+        levels=_tables(_table(raw, "maturity"), "levels"),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class _Ids:
+    """What an instrument file defines, for the checks of the names that refer to it."""
+
+    scales: frozenset[str]
+    """Scale ids."""
+    dimensions: frozenset[str]
+    """Dimension ids."""
+    facets: frozenset[str]
+    """Facet ids of every dimension."""
+    facets_of: dict[str, frozenset[str]]
+    """Dimension id → the ids of its facets."""
+    kpis: frozenset[str]
+    """KPI ids."""
+    actions: frozenset[str]
+    """Action ids."""
+    forms: frozenset[str]
+    """Form ids."""
+    levels: frozenset[int]
+    """Maturity level numbers."""
+    variables: frozenset[str]
+    """Names of the ``[variables]`` tables."""
+
+
+def _collect_ids(raw: dict[str, Any], arrays: _Arrays) -> _Ids:
+    facets_of: dict[str, set[str]] = {}
+    for _, d in arrays.dimensions:
+        if isinstance(d.get("id"), str):
+            facets_of.setdefault(d["id"], set()).update(_ids(_tables(d, "facets")))
+    return _Ids(
+        scales=frozenset(_ids(arrays.scales)),
+        dimensions=frozenset(_ids(arrays.dimensions)),
+        facets=frozenset(fid for _, d in arrays.dimensions for fid in _ids(_tables(d, "facets"))),
+        facets_of={did: frozenset(fids) for did, fids in facets_of.items()},
+        kpis=frozenset(_ids(arrays.kpis)),
+        actions=frozenset(_ids(arrays.actions)),
+        forms=frozenset(_ids(arrays.forms)),
+        levels=frozenset(t["level"] for _, t in arrays.levels if isinstance(t.get("level"), int)),
+        variables=frozenset(_table(raw, "variables")),
+    )
+
 
 def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
     """Every cross-field problem in an instrument file."""
-    lt = _Linter(source)
-    scales = _tables(raw, "scales")
-    dims = _tables(raw, "dimensions")
-    items = _tables(raw, "items")
-    kpis = _tables(raw, "kpis")
-    actions = _tables(raw, "actions")
-    triggers = _tables(raw, "triggers")
-    forms = _tables(raw, "forms")
-    maturity = raw.get("maturity") if isinstance(raw.get("maturity"), dict) else {}
-    levels = _tables(maturity, "levels")
+    arrays = _arrays(raw)
+    ids = _collect_ids(raw, arrays)
+    return [
+        *_check_unique_ids(source, arrays),
+        *_check_unique_facets(source, arrays.dimensions),
+        *_check_scales(source, arrays.scales),
+        *_check_has_scale(source, raw, arrays.items),
+        *_check_items(source, arrays, ids),
+        *_check_unused_variables(source, arrays.items, ids.variables),
+        *_check_kpis(source, arrays.kpis, ids, len(arrays.levels)),
+        *_check_dimensions(source, arrays, ids),
+        *_check_scoring(source, raw),
+        *_check_levels(source, arrays.levels),
+        *_check_triggers(source, arrays.triggers, ids),
+    ]
 
+
+def _check_unique_ids(source: str, arrays: _Arrays) -> list[Finding]:
+    lt = _Linter(source)
     for key, tables, what in [
-        ("scales", scales, "scale"),
-        ("dimensions", dims, "dimension"),
-        ("items", items, "item"),
-        ("kpis", kpis, "KPI"),
-        ("actions", actions, "action"),
-        ("triggers", triggers, "trigger"),
-        ("forms", forms, "form"),
+        ("scales", arrays.scales, "scale"),
+        ("dimensions", arrays.dimensions, "dimension"),
+        ("items", arrays.items, "item"),
+        ("kpis", arrays.kpis, "KPI"),
+        ("actions", arrays.actions, "action"),
+        ("triggers", arrays.triggers, "trigger"),
+        ("forms", arrays.forms, "form"),
     ]:
         lt.duplicates(key, tables, what)
+    return lt.findings
 
-    scale_ids = set(_ids(scales))
-    dim_ids = set(_ids(dims))
-    kpi_ids = set(_ids(kpis))
-    action_ids = set(_ids(actions))
-    form_ids = set(_ids(forms))
-    level_numbers = {t["level"] for _, t in levels if isinstance(t.get("level"), int)}
 
-    # Facets: unique across the instrument, so an item's facet is unambiguous.
-    facets_of: dict[str, set[str]] = {}
-    facet_seen: dict[str, str] = {}
+def _check_unique_facets(source: str, dims: _Indexed) -> list[Finding]:
+    """Facet ids are unique across the instrument, so an item's facet is unambiguous."""
+    lt = _Linter(source)
+    seen: dict[str, str] = {}
     for i, d in dims:
         for j, f in _tables(d, "facets"):
             fid = f.get("id")
             if not isinstance(fid, str):
                 continue
-            if fid in facet_seen:
+            if fid in seen:
                 lt.error(
                     f"dimensions[{i}].facets[{j}].id",
-                    f"Duplicate facet id {fid!r}; it is already used at {facet_seen[fid]}. Ids must be unique.",
+                    f"Duplicate facet id {fid!r}; it is already used at {seen[fid]}. Ids must be unique.",
                     "duplicate-id",
                 )
             else:
-                facet_seen[fid] = f"dimensions[{i}].facets[{j}]"
-            if isinstance(d.get("id"), str):
-                facets_of.setdefault(d["id"], set()).add(fid)
-
-    _lint_scales(lt, scales)
-    reversible = {t["id"] for _, t in scales if isinstance(t.get("id"), str) and _scale_has_range(t)}
-    default_scale = _ids(scales)[0] if _ids(scales) else None
-
-    # A wrongly typed [[scales]] is already a type error; only a missing or empty array is this one.
-    if items and raw.get("scales", []) == []:
-        lt.error(
-            "scales",
-            "The instrument has items but no response scale; expected at least one [[scales]] table.",
-            "no-scale",
-        )
-
-    variables = raw.get("variables") if isinstance(raw.get("variables"), dict) else {}
-    used_vars: set[str] = set()
-    items_per_dim: Counter[str] = Counter()
-    reverse_per_dim: Counter[str] = Counter()
-    for i, it in items:
-        iid = it.get("id", f"#{i}")
-        dim = it.get("dimension")
-        if isinstance(dim, str):
-            if dim not in dim_ids:
-                lt.error(
-                    f"items[{i}].dimension",
-                    f"Item {iid!r} names dimension {dim!r}, which is not defined; "
-                    f"{_one_of(dim_ids, 'the file defines no dimensions')}.",
-                    "unknown-dimension",
-                )
-            else:
-                items_per_dim[dim] += 1
-                if it.get("reverse") is True:
-                    reverse_per_dim[dim] += 1
-            facet = it.get("facet")
-            if isinstance(facet, str) and dim in dim_ids and facet not in facets_of.get(dim, set()):
-                lt.error(
-                    f"items[{i}].facet",
-                    f"Item {iid!r} names facet {facet!r}, which dimension {dim!r} does not have; "
-                    f"{_one_of(facets_of.get(dim, set()), 'the dimension has no facets')}.",
-                    "unknown-facet",
-                )
-        scale = it.get("scale", default_scale)
-        if isinstance(scale, str) and scale_ids and scale not in scale_ids:
-            lt.error(
-                f"items[{i}].scale",
-                f"Item {iid!r} names scale {scale!r}, which is not defined; "
-                f"{_one_of(scale_ids, 'the file defines no scales')}.",
-                "unknown-scale",
-            )
-        elif it.get("reverse") is True and isinstance(scale, str) and scale in scale_ids and scale not in reversible:
-            lt.error(
-                f"items[{i}].reverse",
-                f"Item {iid!r} is reverse-keyed but scale {scale!r} has no numeric range; "
-                "reverse keying needs every substantive option to have a numeric value.",
-                "reverse-without-range",
-            )
-        lt.weight(f"items[{i}].weight", it.get("weight"))
-        texts = [("text", it.get("text"))]
-        item_forms = it.get("forms") if isinstance(it.get("forms"), dict) else {}
-        for form, text in item_forms.items():
-            texts.append((f"forms.{form}", text))
-            if form not in form_ids:
-                lt.error(
-                    f"items[{i}].forms.{form}",
-                    f"Item {iid!r} has text for form {form!r}, which is not defined; "
-                    f"{_one_of(form_ids, 'the file defines no [[forms]]')}.",
-                    "unknown-form",
-                )
-        for where, text in texts:
-            if not isinstance(text, str):
-                continue
-            for name in VARIABLE_RE.findall(text):
-                used_vars.add(name)
-                if name not in variables:
-                    lt.error(
-                        f"items[{i}].{where}",
-                        f"Item {iid!r} uses variable {{{name}}}, which is not defined; "
-                        f"{_one_of(set(variables), 'the file defines no variables')}. "
-                        f"Define it in a [variables.{name}] table or correct the spelling.",
-                        "undefined-variable",
-                    )
-    for name in sorted(set(variables) - used_vars):
-        lt.warn(f"variables.{name}", f"Variable {name!r} is defined but no item uses it.", "unused-variable")
-
-    kpi_dims: Counter[str] = Counter()
-    for i, k in kpis:
-        kid = k.get("id", f"#{i}")
-        dim = k.get("dimension")
-        if isinstance(dim, str):
-            if dim not in dim_ids:
-                lt.error(
-                    f"kpis[{i}].dimension",
-                    f"KPI {kid!r} names dimension {dim!r}, which is not defined; "
-                    f"{_one_of(dim_ids, 'the file defines no dimensions')}.",
-                    "unknown-dimension",
-                )
-            else:
-                kpi_dims[dim] += 1
-        _lint_kpi(lt, i, kid, k, len(levels))
-
-    for i, d in dims:
-        did = d.get("id")
-        lt.weight(f"dimensions[{i}].weight", d.get("weight"))
-        if isinstance(did, str) and items_per_dim[did] == 0 and kpi_dims[did] == 0:
-            lt.error(
-                f"dimensions[{i}]",
-                f"Dimension {did!r} has no items and no KPIs; expected at least one item or KPI naming it.",
-                "empty-dimension",
-            )
-        if isinstance(did, str) and items_per_dim[did] and reverse_per_dim[did] * 2 > items_per_dim[did]:
-            lt.warn(
-                f"dimensions[{i}]",
-                f"Dimension {did!r} has {reverse_per_dim[did]} of {items_per_dim[did]} items reverse-keyed; "
-                "more than half makes the scale hard to answer and to read.",
-                "many-reversed",
-            )
-        share = _num(d.get("min-answered"))
-        if share is not None and not 0 < share <= 1:
-            lt.error(
-                f"dimensions[{i}].min-answered",
-                f"Found {d.get('min-answered')!r}; expected a share greater than 0 and at most 1.",
-                "share",
-            )
-        for j, lv in _tables(d, "levels"):
-            n = lv.get("level")
-            if isinstance(n, int) and level_numbers and n not in level_numbers:
-                lt.error(
-                    f"dimensions[{i}].levels[{j}].level",
-                    f"Found level {n}; expected one of the maturity levels {sorted(level_numbers)}.",
-                    "unknown-level",
-                )
-            acts = lv.get("actions")
-            for k, a in enumerate(acts if isinstance(acts, list) else []):
-                if isinstance(a, str) and a not in action_ids:
-                    lt.error(
-                        f"dimensions[{i}].levels[{j}].actions[{k}]",
-                        f"Action {a!r} is not defined; {_one_of(action_ids, 'the file defines no actions')}.",
-                        "unknown-action",
-                    )
-
-    scoring = raw.get("scoring") if isinstance(raw.get("scoring"), dict) else {}
-    share = _num(scoring.get("min-answered"))
-    if share is not None and not 0 < share <= 1:
-        lt.error(
-            "scoring.min-answered",
-            f"Found {scoring.get('min-answered')!r}; expected a share greater than 0 and at most 1.",
-            "share",
-        )
-
-    _lint_levels(lt, levels)
-    _lint_triggers(lt, triggers, dim_ids, kpi_ids, action_ids, set(facet_seen))
+                seen[fid] = f"dimensions[{i}].facets[{j}]"
     return lt.findings
 
 
@@ -285,42 +234,13 @@ def _scale_has_range(scale: dict[str, Any]) -> bool:
     return bool(subst) and all(_num(o.get("value")) is not None for o in subst)
 
 
-def _lint_scales(lt: _Linter, scales: list[tuple[int, dict[str, Any]]]) -> None:
+def _check_scales(source: str, scales: _Indexed) -> list[Finding]:
+    lt = _Linter(source)
     for i, s in scales:
         sid = s.get("id", f"#{i}")
         options = _tables(s, "options")
-        labels: dict[str, int] = {}
-        for j, o in options:
-            label = o.get("label")
-            if isinstance(label, str):
-                key = label.strip().casefold()
-                if key in labels:
-                    lt.error(
-                        f"scales[{i}].options[{j}].label",
-                        f"Duplicate option label {label!r} in scale {sid!r}; "
-                        f"it is already used at options[{labels[key]}].",
-                        "duplicate-label",
-                    )
-                labels.setdefault(key, j)
-            if o.get("non-substantive") is not True and "value" not in o:
-                pass  # nominal option; reverse keying on this scale is reported per item
-        values = [
-            (j, _num(o.get("value")))
-            for j, o in options
-            if o.get("non-substantive") is not True and _num(o.get("value")) is not None
-        ]
-        if len(values) >= 2:
-            nums = [v for _, v in values]
-            increasing = all(a < b for a, b in itertools.pairwise(nums))
-            decreasing = all(a > b for a, b in itertools.pairwise(nums))
-            if not (increasing or decreasing):
-                shown = ", ".join(f"{v:g}" for v in nums)
-                lt.error(
-                    f"scales[{i}].options",
-                    f"Option values of scale {sid!r} are {shown} in option order; "
-                    "expected them strictly increasing (or strictly decreasing) in the order the options are listed.",
-                    "not-monotonic",
-                )
+        _scale_labels(lt, i, sid, options)
+        _scale_monotonic(lt, i, sid, options)
         n_substantive = sum(1 for _, o in options if o.get("non-substantive") is not True)
         listed = s.get("options")
         # Only when every option is a table: otherwise structuring has reported the array already.
@@ -331,9 +251,249 @@ def _lint_scales(lt: _Linter, scales: list[tuple[int, dict[str, Any]]]) -> None:
                 '(non-substantive options such as "Don\'t know" do not count).',
                 "no-substantive",
             )
+    return lt.findings
 
 
-def _lint_levels(lt: _Linter, levels: list[tuple[int, dict[str, Any]]]) -> None:
+def _scale_labels(lt: _Linter, i: int, sid: Any, options: _Indexed) -> None:
+    labels: dict[str, int] = {}
+    for j, o in options:
+        label = o.get("label")
+        if not isinstance(label, str):
+            continue
+        key = label.strip().casefold()
+        if key in labels:
+            lt.error(
+                f"scales[{i}].options[{j}].label",
+                f"Duplicate option label {label!r} in scale {sid!r}; it is already used at options[{labels[key]}].",
+                "duplicate-label",
+            )
+        labels.setdefault(key, j)
+
+
+def _scale_monotonic(lt: _Linter, i: int, sid: Any, options: _Indexed) -> None:
+    """Substantive option values, where numeric, run one way in the order they are listed."""
+    nums = [n for _, o in options if o.get("non-substantive") is not True and (n := _num(o.get("value"))) is not None]
+    if len(nums) < 2:
+        return
+    increasing = all(a < b for a, b in itertools.pairwise(nums))
+    decreasing = all(a > b for a, b in itertools.pairwise(nums))
+    if not (increasing or decreasing):
+        shown = ", ".join(f"{v:g}" for v in nums)
+        lt.error(
+            f"scales[{i}].options",
+            f"Option values of scale {sid!r} are {shown} in option order; "
+            "expected them strictly increasing (or strictly decreasing) in the order the options are listed.",
+            "not-monotonic",
+        )
+
+
+def _check_has_scale(source: str, raw: dict[str, Any], items: _Indexed) -> list[Finding]:
+    lt = _Linter(source)
+    # A wrongly typed [[scales]] is already a type error; only a missing or empty array is this one.
+    if items and raw.get("scales", []) == []:
+        lt.error(
+            "scales",
+            "The instrument has items but no response scale; expected at least one [[scales]] table.",
+            "no-scale",
+        )
+    return lt.findings
+
+
+def _check_items(source: str, arrays: _Arrays, ids: _Ids) -> list[Finding]:
+    lt = _Linter(source)
+    reversible = frozenset(t["id"] for _, t in arrays.scales if isinstance(t.get("id"), str) and _scale_has_range(t))
+    scale_ids = _ids(arrays.scales)
+    default_scale = scale_ids[0] if scale_ids else None
+    for i, it in arrays.items:
+        iid = it.get("id", f"#{i}")
+        _item_dimension(lt, i, iid, it, ids)
+        _item_scale(lt, i, iid, it, it.get("scale", default_scale), ids.scales, reversible)
+        lt.weight(f"items[{i}].weight", it.get("weight"))
+        for form in _table(it, "forms"):
+            if form not in ids.forms:
+                lt.error(
+                    f"items[{i}].forms.{form}",
+                    f"Item {iid!r} has text for form {form!r}, which is not defined; "
+                    f"{_one_of(ids.forms, 'the file defines no [[forms]]')}.",
+                    "unknown-form",
+                )
+        _item_variables(lt, i, iid, it, ids.variables)
+    return lt.findings
+
+
+def _item_dimension(lt: _Linter, i: int, iid: Any, it: dict[str, Any], ids: _Ids) -> None:
+    dim = it.get("dimension")
+    if not isinstance(dim, str):
+        return
+    if dim not in ids.dimensions:
+        lt.error(
+            f"items[{i}].dimension",
+            f"Item {iid!r} names dimension {dim!r}, which is not defined; "
+            f"{_one_of(ids.dimensions, 'the file defines no dimensions')}.",
+            "unknown-dimension",
+        )
+    facet = it.get("facet")
+    facets = ids.facets_of.get(dim, frozenset())
+    if isinstance(facet, str) and dim in ids.dimensions and facet not in facets:
+        lt.error(
+            f"items[{i}].facet",
+            f"Item {iid!r} names facet {facet!r}, which dimension {dim!r} does not have; "
+            f"{_one_of(facets, 'the dimension has no facets')}.",
+            "unknown-facet",
+        )
+
+
+def _item_scale(
+    lt: _Linter, i: int, iid: Any, it: dict[str, Any], scale: Any, scale_ids: frozenset[str], reversible: frozenset[str]
+) -> None:
+    if isinstance(scale, str) and scale_ids and scale not in scale_ids:
+        lt.error(
+            f"items[{i}].scale",
+            f"Item {iid!r} names scale {scale!r}, which is not defined; "
+            f"{_one_of(scale_ids, 'the file defines no scales')}.",
+            "unknown-scale",
+        )
+    elif it.get("reverse") is True and isinstance(scale, str) and scale in scale_ids and scale not in reversible:
+        lt.error(
+            f"items[{i}].reverse",
+            f"Item {iid!r} is reverse-keyed but scale {scale!r} has no numeric range; "
+            "reverse keying needs every substantive option to have a numeric value.",
+            "reverse-without-range",
+        )
+
+
+def _item_texts(it: dict[str, Any]) -> list[tuple[str, Any]]:
+    """An item's texts as (key path below the item, value): ``text``, then ``forms.<form>`` for each form."""
+    return [("text", it.get("text")), *((f"forms.{form}", text) for form, text in _table(it, "forms").items())]
+
+
+def _item_variables(lt: _Linter, i: int, iid: Any, it: dict[str, Any], variables: frozenset[str]) -> None:
+    for where, text in _item_texts(it):
+        if not isinstance(text, str):
+            continue
+        for name in VARIABLE_RE.findall(text):
+            if name not in variables:
+                lt.error(
+                    f"items[{i}].{where}",
+                    f"Item {iid!r} uses variable {{{name}}}, which is not defined; "
+                    f"{_one_of(variables, 'the file defines no variables')}. "
+                    f"Define it in a [variables.{name}] table or correct the spelling.",
+                    "undefined-variable",
+                )
+
+
+def _check_unused_variables(source: str, items: _Indexed, variables: frozenset[str]) -> list[Finding]:
+    lt = _Linter(source)
+    used = {
+        name
+        for _, it in items
+        for _, text in _item_texts(it)
+        if isinstance(text, str)
+        for name in VARIABLE_RE.findall(text)
+    }
+    for name in sorted(variables - used):
+        lt.warn(f"variables.{name}", f"Variable {name!r} is defined but no item uses it.", "unused-variable")
+    return lt.findings
+
+
+def _check_kpis(source: str, kpis: _Indexed, ids: _Ids, n_levels: int) -> list[Finding]:
+    lt = _Linter(source)
+    for i, k in kpis:
+        kid = k.get("id", f"#{i}")
+        dim = k.get("dimension")
+        if isinstance(dim, str) and dim not in ids.dimensions:
+            lt.error(
+                f"kpis[{i}].dimension",
+                f"KPI {kid!r} names dimension {dim!r}, which is not defined; "
+                f"{_one_of(ids.dimensions, 'the file defines no dimensions')}.",
+                "unknown-dimension",
+            )
+        _kpi_thresholds(lt, i, kid, k, n_levels)
+    return lt.findings
+
+
+def _kpi_thresholds(lt: _Linter, i: int, kid: Any, k: dict[str, Any], n_levels: int) -> None:
+    thresholds = k.get("thresholds")
+    if not isinstance(thresholds, list):
+        return
+    nums = [n for t in thresholds if (n := _num(t)) is not None]
+    if len(nums) != len(thresholds):
+        return
+    if any(a >= b for a, b in itertools.pairwise(nums)):
+        lt.error(
+            f"kpis[{i}].thresholds",
+            f"KPI {kid!r} thresholds {thresholds} are not ascending; "
+            "expected strictly ascending values (direction says which end is better).",
+            "thresholds",
+        )
+    if n_levels and len(nums) != n_levels - 1:
+        lt.error(
+            f"kpis[{i}].thresholds",
+            f"KPI {kid!r} has {len(nums)} thresholds; "
+            f"expected {n_levels - 1} (one fewer than the {n_levels} maturity levels).",
+            "thresholds",
+        )
+
+
+def _per_dimension(tables: _Indexed, dimensions: frozenset[str]) -> Counter[str]:
+    """How many of ``tables`` name each defined dimension in their ``dimension`` key."""
+    return Counter(dim for _, t in tables if isinstance(dim := t.get("dimension"), str) and dim in dimensions)
+
+
+def _check_dimensions(source: str, arrays: _Arrays, ids: _Ids) -> list[Finding]:
+    lt = _Linter(source)
+    n_items = _per_dimension(arrays.items, ids.dimensions)
+    n_reversed = _per_dimension([(i, t) for i, t in arrays.items if t.get("reverse") is True], ids.dimensions)
+    n_kpis = _per_dimension(arrays.kpis, ids.dimensions)
+    for i, d in arrays.dimensions:
+        did = d.get("id")
+        lt.weight(f"dimensions[{i}].weight", d.get("weight"))
+        if isinstance(did, str) and n_items[did] == 0 and n_kpis[did] == 0:
+            lt.error(
+                f"dimensions[{i}]",
+                f"Dimension {did!r} has no items and no KPIs; expected at least one item or KPI naming it.",
+                "empty-dimension",
+            )
+        if isinstance(did, str) and n_items[did] and n_reversed[did] * 2 > n_items[did]:
+            lt.warn(
+                f"dimensions[{i}]",
+                f"Dimension {did!r} has {n_reversed[did]} of {n_items[did]} items reverse-keyed; "
+                "more than half makes the scale hard to answer and to read.",
+                "many-reversed",
+            )
+        lt.share(f"dimensions[{i}].min-answered", d.get("min-answered"))
+        _dimension_levels(lt, i, d, ids)
+    return lt.findings
+
+
+def _dimension_levels(lt: _Linter, i: int, d: dict[str, Any], ids: _Ids) -> None:
+    """A dimension's ``[[dimensions.levels]]`` name maturity levels and actions that exist."""
+    for j, lv in _tables(d, "levels"):
+        n = lv.get("level")
+        if isinstance(n, int) and ids.levels and n not in ids.levels:
+            lt.error(
+                f"dimensions[{i}].levels[{j}].level",
+                f"Found level {n}; expected one of the maturity levels {sorted(ids.levels)}.",
+                "unknown-level",
+            )
+        acts = lv.get("actions")
+        for ai, a in enumerate(acts if isinstance(acts, list) else []):
+            if isinstance(a, str) and a not in ids.actions:
+                lt.error(
+                    f"dimensions[{i}].levels[{j}].actions[{ai}]",
+                    f"Action {a!r} is not defined; {_one_of(ids.actions, 'the file defines no actions')}.",
+                    "unknown-action",
+                )
+
+
+def _check_scoring(source: str, raw: dict[str, Any]) -> list[Finding]:
+    lt = _Linter(source)
+    lt.share("scoring.min-answered", _table(raw, "scoring").get("min-answered"))
+    return lt.findings
+
+
+def _check_levels(source: str, levels: _Indexed) -> list[Finding]:
+    lt = _Linter(source)
     numbers = [lv.get("level") for _, lv in levels]
     if levels and all(isinstance(n, int) for n in numbers):
         expected = list(range(1, len(levels) + 1))
@@ -343,18 +503,25 @@ def _lint_levels(lt: _Linter, levels: list[tuple[int, dict[str, Any]]]) -> None:
                 f"Levels are numbered {numbers}; expected {expected} (consecutive, lowest first).",
                 "level-numbers",
             )
+    _band_coverage(lt, _bands(lt, levels))
+    return lt.findings
+
+
+def _bands(lt: _Linter, levels: _Indexed) -> list[tuple[int, float, float]]:
+    """Each level's (index, min, max), each checked for min < max; none when a level lacks a numeric bound."""
     bands = []
     for i, lv in levels:
         lo, hi = _num(lv.get("min")), _num(lv.get("max"))
         if lo is None or hi is None:
-            return
+            return []
         if lo >= hi:
-            lt.error(
-                f"maturity.levels[{i}]",
-                f"Band min {lo:g} is not below max {hi:g}; expected min < max.",
-                "band",
-            )
+            lt.error(f"maturity.levels[{i}]", f"Band min {lo:g} is not below max {hi:g}; expected min < max.", "band")
         bands.append((i, lo, hi))
+    return bands
+
+
+def _band_coverage(lt: _Linter, bands: list[tuple[int, float, float]]) -> None:
+    """The bands run from 0 to 100, each starting where the previous one ends."""
     if not bands:
         return
     if bands[0][1] != 0:
@@ -384,101 +551,91 @@ def _lint_levels(lt: _Linter, levels: list[tuple[int, dict[str, Any]]]) -> None:
             )
 
 
-def _lint_kpi(lt: _Linter, i: int, kid: Any, k: dict[str, Any], n_levels: int) -> None:
-    thresholds = k.get("thresholds")
-    if not isinstance(thresholds, list):
-        return
-    nums = [_num(t) for t in thresholds]
-    if any(n is None for n in nums):
-        return
-    if any(a >= b for a, b in itertools.pairwise(nums)):  # type: ignore[operator]
-        lt.error(
-            f"kpis[{i}].thresholds",
-            f"KPI {kid!r} thresholds {[t for t in thresholds]} are not ascending; "
-            "expected strictly ascending values (direction says which end is better).",
-            "thresholds",
-        )
-    if n_levels and len(nums) != n_levels - 1:
-        lt.error(
-            f"kpis[{i}].thresholds",
-            f"KPI {kid!r} has {len(nums)} thresholds; "
-            f"expected {n_levels - 1} (one fewer than the {n_levels} maturity levels).",
-            "thresholds",
-        )
-
-
-def _lint_triggers(
-    lt: _Linter,
-    triggers: list[tuple[int, dict[str, Any]]],
-    dim_ids: set[str],
-    kpi_ids: set[str],
-    action_ids: set[str],
-    facet_ids: set[str],
-) -> None:
+def _check_triggers(source: str, triggers: _Indexed, ids: _Ids) -> list[Finding]:
+    lt = _Linter(source)
     for i, t in triggers:
         tid = t.get("id", f"#{i}")
         action = t.get("action")
-        if isinstance(action, str) and action not in action_ids:
+        if isinstance(action, str) and action not in ids.actions:
             lt.error(
                 f"triggers[{i}].action",
                 f"Trigger {tid!r} names action {action!r}, which is not defined; "
-                f"{_one_of(action_ids, 'the file defines no actions')}.",
+                f"{_one_of(ids.actions, 'the file defines no actions')}.",
                 "unknown-action",
             )
         when = t.get("when")
         if not isinstance(when, dict):
             continue
-        dim, kpi, stat = when.get("dimension"), when.get("kpi"), when.get("statistic")
-        facet = when.get("facet")
-        if sum(x is not None for x in (dim, kpi, facet)) != 1:
+        if sum(when.get(key) is not None for key in ("dimension", "kpi", "facet")) != 1:
             lt.error(
                 f"triggers[{i}].when",
                 f"Trigger {tid!r} must name exactly one of 'dimension', 'facet' or 'kpi'.",
                 "trigger-target",
             )
-        if isinstance(facet, str) and facet not in facet_ids:
-            lt.error(
-                f"triggers[{i}].when.facet",
-                f"Trigger {tid!r} names facet {facet!r}, which is not defined; "
-                f"{_one_of(facet_ids, 'the file defines no facets')}.",
-                "unknown-facet",
-            )
-        if isinstance(facet, str) and isinstance(stat, str) and stat not in _CONDITION_STATISTICS_FACET:
-            lt.error(
-                f"triggers[{i}].when.statistic",
-                f"Statistic {stat!r} does not apply to facets; "
-                f"expected one of: {_quote_list(_CONDITION_STATISTICS_FACET)}.",
-                "statistic",
-            )
-        if isinstance(dim, str) and dim not in dim_ids:
-            lt.error(
-                f"triggers[{i}].when.dimension",
-                f"Trigger {tid!r} names dimension {dim!r}, which is not defined; "
-                f"{_one_of(dim_ids, 'the file defines no dimensions')}.",
-                "unknown-dimension",
-            )
-        if isinstance(kpi, str) and kpi not in kpi_ids:
-            lt.error(
-                f"triggers[{i}].when.kpi",
-                f"Trigger {tid!r} names KPI {kpi!r}, which is not defined; "
-                f"{_one_of(kpi_ids, 'the file defines no KPIs')}.",
-                "unknown-kpi",
-            )
-        if isinstance(stat, str):
-            if isinstance(dim, str) and stat in _CONDITION_STATISTICS_KPI:
-                lt.error(
-                    f"triggers[{i}].when.statistic",
-                    f"Statistic {stat!r} applies to KPIs; for a dimension expected one of: "
-                    f"{_quote_list(_CONDITION_STATISTICS_DIM)}.",
-                    "statistic",
-                )
-            if isinstance(kpi, str) and stat in _CONDITION_STATISTICS_DIM:
-                lt.error(
-                    f"triggers[{i}].when.statistic",
-                    f"Statistic {stat!r} applies to dimensions; for a KPI expected one of: "
-                    f"{_quote_list(_CONDITION_STATISTICS_KPI)}.",
-                    "statistic",
-                )
+        _trigger_facet(lt, i, tid, when, ids.facets)
+        _trigger_target(lt, i, tid, when, ids)
+        _trigger_statistic(lt, i, when)
+    return lt.findings
+
+
+def _trigger_facet(lt: _Linter, i: int, tid: Any, when: dict[str, Any], facet_ids: frozenset[str]) -> None:
+    facet, stat = when.get("facet"), when.get("statistic")
+    if not isinstance(facet, str):
+        return
+    if facet not in facet_ids:
+        lt.error(
+            f"triggers[{i}].when.facet",
+            f"Trigger {tid!r} names facet {facet!r}, which is not defined; "
+            f"{_one_of(facet_ids, 'the file defines no facets')}.",
+            "unknown-facet",
+        )
+    if isinstance(stat, str) and stat not in _CONDITION_STATISTICS_FACET:
+        lt.error(
+            f"triggers[{i}].when.statistic",
+            f"Statistic {stat!r} does not apply to facets; "
+            f"expected one of: {_quote_list(_CONDITION_STATISTICS_FACET)}.",
+            "statistic",
+        )
+
+
+def _trigger_target(lt: _Linter, i: int, tid: Any, when: dict[str, Any], ids: _Ids) -> None:
+    """The dimension or KPI a trigger watches exists."""
+    dim, kpi = when.get("dimension"), when.get("kpi")
+    if isinstance(dim, str) and dim not in ids.dimensions:
+        lt.error(
+            f"triggers[{i}].when.dimension",
+            f"Trigger {tid!r} names dimension {dim!r}, which is not defined; "
+            f"{_one_of(ids.dimensions, 'the file defines no dimensions')}.",
+            "unknown-dimension",
+        )
+    if isinstance(kpi, str) and kpi not in ids.kpis:
+        lt.error(
+            f"triggers[{i}].when.kpi",
+            f"Trigger {tid!r} names KPI {kpi!r}, which is not defined; "
+            f"{_one_of(ids.kpis, 'the file defines no KPIs')}.",
+            "unknown-kpi",
+        )
+
+
+def _trigger_statistic(lt: _Linter, i: int, when: dict[str, Any]) -> None:
+    """A dimension's statistic is not a KPI's and the other way round."""
+    dim, kpi, stat = when.get("dimension"), when.get("kpi"), when.get("statistic")
+    if not isinstance(stat, str):
+        return
+    if isinstance(dim, str) and stat in _CONDITION_STATISTICS_KPI:
+        lt.error(
+            f"triggers[{i}].when.statistic",
+            f"Statistic {stat!r} applies to KPIs; for a dimension expected one of: "
+            f"{_quote_list(_CONDITION_STATISTICS_DIM)}.",
+            "statistic",
+        )
+    if isinstance(kpi, str) and stat in _CONDITION_STATISTICS_DIM:
+        lt.error(
+            f"triggers[{i}].when.statistic",
+            f"Statistic {stat!r} applies to dimensions; for a KPI expected one of: "
+            f"{_quote_list(_CONDITION_STATISTICS_KPI)}.",
+            "statistic",
+        )
 
 
 def lint_battery(raw: dict[str, Any], source: str, known: set[str] | None = None) -> list[Finding]:

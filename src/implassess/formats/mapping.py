@@ -18,20 +18,53 @@ intervention = "the new triage pathway"
 from __future__ import annotations
 
 import re
-import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from implassess.errors import InputError
-from implassess.ingest.columns import ROLES, answer_key, parse_role
+from implassess.errors import InputError, InstrumentError
+from implassess.formats.document import read_document
 from implassess.model import Instrument
+from implassess.responses import KNOWN_ATTRIBUTES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+# -- the vocabulary a mapping file speaks (ingest.columns uses it too) -------------------
+
+ROLE_ID = "respondent-id"
+ROLE_DATE = "submitted-at"
+ROLE_COMMENT = "comment"
+ROLE_IGNORE = "ignore"
+ROLE_PERSONAL = "personal"
+#: Roles a column can be given besides an item id or ``attribute:NAME``.
+ROLES = (ROLE_ID, ROLE_DATE, ROLE_COMMENT, ROLE_IGNORE, ROLE_PERSONAL)
+
+#: Curly quotes and dashes read as their plain forms when labels and question text are compared.
+STRAIGHT_QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def answer_key(text: str) -> str:
+    """An answer label compared case- and spacing-insensitively, with straight quotes."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(STRAIGHT_QUOTES).casefold().split())
+
+
+def parse_role(value: str, instrument: Instrument | None) -> tuple[str, str | None] | None:
+    """A mapping-file or reader role string as (role, target); None if not understood."""
+    v = value.strip()
+    if v in ROLES:
+        return v, None
+    if v.startswith("attribute:") and v[len("attribute:") :].strip():
+        return "attribute", v[len("attribute:") :].strip()
+    if v.startswith("item:"):
+        v = v[len("item:") :].strip()
+        return ("item", v) if instrument is None or any(i.id == v for i in instrument.items) else None
+    if instrument is not None and any(i.id == v for i in instrument.items):
+        return "item", v
+    if v in KNOWN_ATTRIBUTES:
+        return "attribute", v
+    if v == "attribute":
+        return "attribute", None
+    return None
 
 
 # -- the mapping file ------------------------------------------------------------------
@@ -83,15 +116,11 @@ def load_mapping(path: Path) -> MappingFile:
     """Read and check a mapping file; every problem is reported at once in one :class:`InputError`."""
     source = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(source, f"Cannot read the mapping file: {exc.strerror or exc}.") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(source, f"The mapping file is not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, f"Not valid TOML: {exc}.") from None
+        raw = read_document(path)
+    except InstrumentError as exc:
+        # The guarded reader's one finding (unreadable, too large, not UTF-8, bad syntax, too deep)
+        # becomes the InputError every other mapping problem is.
+        raise InputError(source, "; ".join(f.message for f in exc.findings)) from None
     problems: list[str] = []
     for key in raw:
         if key not in ("columns", "answers", "options", "variables"):

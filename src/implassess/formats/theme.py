@@ -18,7 +18,8 @@ import attrs
 
 from implassess.contracts import Theme
 from implassess.errors import Finding, InstrumentError
-from implassess.formats.instrument import read_toml, structure
+from implassess.formats.convert import structure
+from implassess.formats.document import read_document
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order charts use it.
 OKABE_ITO: tuple[str, ...] = (
@@ -190,7 +191,7 @@ def check_theme(raw: dict[str, Any], source: str, base: Path) -> tuple[Theme | N
 
 def load_theme(path: Path) -> Theme:
     """Load and check a theme file; raises :class:`InstrumentError` listing every problem."""
-    raw = read_toml(path)
+    raw = read_document(path)
     theme, findings = check_theme(raw, str(path), path.parent)
     if theme is None:
         raise InstrumentError(findings)

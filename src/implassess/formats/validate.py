@@ -7,7 +7,8 @@ from pathlib import Path
 from implassess import plugins
 from implassess.errors import Finding, InstrumentError
 from implassess.formats import lint
-from implassess.formats.instrument import check_raw, read_toml
+from implassess.formats.document import read_document
+from implassess.formats.instrument import check_raw
 from implassess.model import Instrument
 
 
@@ -29,7 +30,7 @@ def validate_paths(paths: list[Path]) -> tuple[list[Finding], int]:
     local_ids: set[str] = set()
     for path in files:
         try:
-            raw = read_toml(path)
+            raw = read_document(path)
         except InstrumentError as exc:
             findings += exc.findings
             continue

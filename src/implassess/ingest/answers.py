@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from implassess.ingest.columns import answer_key
+from implassess.formats.mapping import answer_key
 from implassess.readers import _numbers
 
 if TYPE_CHECKING:
     from implassess.model import Scale
 
 
-class _Lookup(dict):  # type: ignore[type-arg]
+class _Lookup(dict[Any, float]):
     """A dict that resolves a missing key once and keeps it (lookups stay at C speed)."""
 
     resolve: Any

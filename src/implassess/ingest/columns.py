@@ -18,20 +18,22 @@ from typing import TYPE_CHECKING
 import attrs
 
 from implassess.errors import InputError
+from implassess.formats.mapping import (
+    ROLE_COMMENT,
+    ROLE_DATE,
+    ROLE_ID,
+    ROLE_IGNORE,
+    ROLE_PERSONAL,
+    STRAIGHT_QUOTES,
+    MappingFile,
+    parse_role,
+)
 from implassess.model import VARIABLE_RE, Instrument, Item
 from implassess.responses import KNOWN_ATTRIBUTES
 
 if TYPE_CHECKING:
     from implassess.contracts import RawTable
-    from implassess.formats.mapping import MappingFile
 
-
-ROLE_ID = "respondent-id"
-ROLE_DATE = "submitted-at"
-ROLE_COMMENT = "comment"
-ROLE_IGNORE = "ignore"
-ROLE_PERSONAL = "personal"
-ROLES = (ROLE_ID, ROLE_DATE, ROLE_COMMENT, ROLE_IGNORE, ROLE_PERSONAL)
 
 #: How a column was matched, strongest first (a stronger match wins a conflict).
 PRECEDENCE = (
@@ -61,14 +63,6 @@ def last_segment(text: str) -> str:
     return re.split(r"[/:]", text)[-1]
 
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "`": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
-
-
-def answer_key(text: str) -> str:
-    """An answer label compared case- and spacing-insensitively, with straight quotes."""
-    return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold().split())
-
-
 # -- question text ---------------------------------------------------------------------
 
 _TAG_RE = re.compile(r"<[^>]+>")
@@ -82,7 +76,7 @@ _PUNCT_RE = re.compile(r"[\W_]+")
 def normalize_text(text: str) -> str:
     """Question text compared case-, spacing- and punctuation-insensitively, without tool prefixes."""
     s = html.unescape(_TAG_RE.sub(" ", text))
-    s = unicodedata.normalize("NFKC", s).translate(_QUOTES).strip()
+    s = unicodedata.normalize("NFKC", s).translate(STRAIGHT_QUOTES).strip()
     s = _TOOL_PREFIX_RE.sub("", s, count=1)
     return " ".join(_PUNCT_RE.sub(" ", s.casefold()).split())
 
@@ -199,25 +193,6 @@ def header_role(header: str) -> tuple[str, str | None] | None:
             return "attribute", attr
     if key in IGNORE_HEADERS:
         return ROLE_IGNORE, None
-    return None
-
-
-def parse_role(value: str, instrument: Instrument | None) -> tuple[str, str | None] | None:
-    """A mapping-file or reader role string as (role, target); None if not understood."""
-    v = value.strip()
-    if v in ROLES:
-        return v, None
-    if v.startswith("attribute:") and v[len("attribute:") :].strip():
-        return "attribute", v[len("attribute:") :].strip()
-    if v.startswith("item:"):
-        v = v[len("item:") :].strip()
-        return ("item", v) if instrument is None or any(i.id == v for i in instrument.items) else None
-    if instrument is not None and any(i.id == v for i in instrument.items):
-        return "item", v
-    if v in KNOWN_ATTRIBUTES:
-        return "attribute", v
-    if v == "attribute":
-        return "attribute", None
     return None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,13 +33,15 @@ from implassess.ingest.columns import (
     loose,
     plan_columns,
 )
-from implassess.ingest.rows import find_duplicates, rejected_csv
+from implassess.ingest.rows import find_duplicates
 from implassess.outputs.files import sha256_file
 from implassess.readers._text import HEAD_BYTES, delimiter_name, ragged_reason
 from implassess.readers.kpi import KpiSheet, KpiValue, type_kpis
 from implassess.responses import ResponseSet
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from implassess.model import Instrument
 
 __all__ = [
@@ -55,7 +57,6 @@ __all__ = [
     "read_kpis",
     "read_responses",
     "read_table",
-    "rejected_csv",
     "sniff_scores",
 ]
 
@@ -63,7 +64,7 @@ Duplicates = Literal["reject", "latest"]
 Invalid = Literal["reject-row", "missing"]
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, kw_only=True)
 class IngestResult:
     """A :class:`ResponseSet` plus what the check report shows about how it was read."""
 
@@ -217,7 +218,7 @@ def ingest(
     # An argument given explicitly wins over the mapping file's [options], which win over defaults.
     explicit = {"form": form, "format": format, "decimal": decimal, "duplicates": duplicates, "invalid": invalid}
     settings = {k: (v if v is not None else opts.get(k)) for k, v in explicit.items()}
-    reader_opts = {k: opts[k] for k in ("delimiter", "encoding", "sheet", "dictionary") if k in opts}
+    reader_opts: dict[str, Any] = {k: opts[k] for k in ("delimiter", "encoding", "sheet", "dictionary") if k in opts}
     reader_opts.update(options or {})
     with _gc_paused():
         result = _ingest(path, instrument, mf, settings, reader_opts, variables)
@@ -418,7 +419,15 @@ def map_table(
         sha256=sha256,
         warnings=tuple(warnings),
     )
-    return IngestResult(responses, raw.format, tuple(plan), unmapped, missing, personal, raw)
+    return IngestResult(
+        responses=responses,
+        reader=raw.format,
+        columns=tuple(plan),
+        unmapped=unmapped,
+        missing_items=missing,
+        personal=personal,
+        raw=raw,
+    )
 
 
 def _convert(
@@ -430,7 +439,7 @@ def _convert(
     mapping: MappingFile | None,
     decimal: str | None,
     invalid: str,
-) -> tuple[Any, dict[int, list[str]], list[str]]:
+) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]], list[str]]:
     """Item cells → values (respondents × items), and reasons per row index for invalid or empty rows.
 
     Columns answered on the same scale with the same overrides are converted together:
@@ -461,6 +470,7 @@ def _convert(
         conv = AnswerReader(instrument.scale_for(items[j0]), overrides, choices.get(cols[i0], {}), decimal)
         idx = [i for i, _ in members]
         k = len(idx)
+        pick: Callable[[Sequence[Any]], Any]
         if k == 1:
             pick = itemgetter(idx[0])
         elif idx == list(range(idx[0], idx[0] + k)):
@@ -589,10 +599,9 @@ def _warnings(
         out.append(f"Items of {instrument.id!r} absent from the file (treated as missing): " + ", ".join(missing) + ".")
     out += notes
     if invalid_notes:
-        shown = invalid_notes[:20]
         out.append(
             f"{len(invalid_notes)} invalid answer(s) treated as missing (invalid='missing'):\n  "
-            + "\n  ".join(shown)
+            + "\n  ".join(invalid_notes[:20])
             + ("\n  …" if len(invalid_notes) > 20 else "")
         )
     return out

@@ -1,20 +1,16 @@
-"""Row accounting: duplicate submissions, the kinds of rejection, the rejected-rows CSV.
+"""Row accounting: duplicate submissions and the kinds of rejection.
 
 Every row read is either accepted or rejected with reasons; this module holds the rules
-that reject whole rows for who sent them (duplicates) and the reporting of rejections.
+that reject whole rows for who sent them (duplicates) and the kinds reports count them by.
+The rejected-rows CSV is written by :mod:`implassess.outputs.rejected`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from implassess.ingest.answers import parse_dates
-
-if TYPE_CHECKING:
-    from implassess.ingest.core import IngestResult
 
 
 def find_duplicates(
@@ -104,34 +100,3 @@ def rejection_kind(reason: str) -> str:
     """The kind of a rejection reason written by the readers or the mapping step (``Other``
     for a reason from a plugin reader), for counts in reports."""
     return next((kind for phrase, kind in _KINDS if phrase in reason), "Other")
-
-
-# -- rejected rows as CSV ------------------------------------------------------------------------
-
-
-def rejected_csv(result: IngestResult) -> str:
-    """Rejected rows as CSV: ``row``, ``respondent``, ``reasons`` (joined with `` | ``), then
-    the row's cells under their headers, personal columns left out. A row with the wrong
-    number of cells is written without cells: shifted, any cell could hold personal data."""
-    raw = result.raw
-    personal = set(result.personal)
-    keep_cols = [i for i, c in enumerate(raw.columns) if c not in personal]
-    wanted = {rr.row for rr in result.responses.rejected}
-    cells: dict[int, Sequence[Any]] = dict(raw.meta.get("rejected_cells", {}))
-    for rownum, row in raw.rows:
-        if rownum in wanted:
-            cells[rownum] = row
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["row", "respondent", "reasons", *(raw.columns[i] for i in keep_cols)])
-    width = len(raw.columns)
-    ragged = raw.meta.get("ragged_rows", set())
-    for rr in result.responses.rejected:
-        row = cells.get(rr.row, ())
-        if len(row) != width or rr.row in ragged:
-            row = ()
-        w.writerow(
-            [rr.row, rr.respondent or "", " | ".join(rr.reasons)]
-            + [("" if i >= len(row) or row[i] is None else row[i]) for i in keep_cols]
-        )
-    return buf.getvalue()

@@ -9,98 +9,34 @@ states, so an instrument's scoring can be proven right rather than trusted.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
-from implassess.errors import Finding, ImplassessError, InstrumentError
-from implassess.formats.instrument import read_toml, structure
+from implassess.errors import ImplassessError
+from implassess.formats.conformance import Case, Conformance, Expected, ExpectedScore, load_conformance
 from implassess.model import Instrument, Scale
+
+#: The case records and their reader live in :mod:`implassess.formats.conformance`.
+__all__ = [
+    "TOLERANCE",
+    "Case",
+    "CaseResult",
+    "Conformance",
+    "Expected",
+    "ExpectedScore",
+    "InstrumentVerification",
+    "case_matrix",
+    "conformance_path",
+    "load_conformance",
+    "verify",
+    "verify_instruments",
+]
 
 #: Scores are compared to this many decimal places (the files hold hand-worked values).
 TOLERANCE = 1e-6
-
-
-@attrs.frozen
-class ExpectedScore:
-    """What a dimension, facet or the overall must score."""
-
-    score: float | None = None
-    """0–100 score; omit with ``missing = true``."""
-    level: int | None = None
-    """Maturity level."""
-    missing: bool = False
-    """The score must be missing (too few items answered)."""
-
-
-@attrs.frozen
-class Expected:
-    """Expected results of one case."""
-
-    dimensions: dict[str, ExpectedScore] = attrs.field(factory=dict)
-    """Dimension id → expected score."""
-    facets: dict[str, ExpectedScore] = attrs.field(factory=dict)
-    """Facet id → expected score."""
-    overall: ExpectedScore | None = None
-    """Expected overall score and level."""
-
-
-@attrs.frozen
-class Case:
-    """One respondent's answers and what they must score."""
-
-    id: str
-    """Case id."""
-    description: str
-    """How the expected values were worked out."""
-    expected: Expected
-    """Expected results."""
-    answers: dict[str, float | str] = attrs.field(factory=dict)
-    """Item id → answer (a value, an option label or code; "" for blank)."""
-    default: float | str | None = None
-    """Answer for every item not listed in ``answers`` (None: blank)."""
-    reverse_default: float | str | None = None
-    """Answer for reverse-keyed items not listed (defaults to ``default``)."""
-    form: str | None = None
-    """Form the answers are given on."""
-
-
-@attrs.frozen
-class ExpectedKpi:
-    """Expected state of a KPI value."""
-
-    level: int
-    """Maturity level."""
-    rag: str
-    """red, amber or green."""
-
-
-@attrs.frozen
-class KpiCase:
-    """KPI values and the states they must produce."""
-
-    id: str
-    """Case id."""
-    description: str
-    """How the expected values were worked out."""
-    values: dict[str, float]
-    """KPI id → value."""
-    expected: dict[str, ExpectedKpi]
-    """KPI id → expected level and RAG."""
-
-
-@attrs.frozen
-class Conformance:
-    """A conformance file."""
-
-    instrument: str
-    """Instrument id the cases are for."""
-    version: str
-    """Instrument version the expectations hold for."""
-    cases: tuple[Case, ...] = ()
-    """Respondent cases."""
-    kpi_cases: tuple[KpiCase, ...] = ()
-    """KPI cases."""
 
 
 @attrs.frozen
@@ -123,21 +59,6 @@ def conformance_path(instrument: Instrument) -> Path | None:
     if instrument.conformance is None:
         return None
     return Path(instrument.source).parent / instrument.conformance
-
-
-def load_conformance(path: Path) -> Conformance:
-    """Read a conformance file; problems are reported with key paths."""
-    raw = dict(read_toml(path))
-    raw.pop("format-version", None)
-    kind = raw.pop("kind", "conformance")
-    findings: list[Finding] = []
-    if kind != "conformance":
-        findings.append(Finding(str(path), "kind", f"Found {kind!r}; expected 'conformance'.", code="wrong-type"))
-    record, problems = structure(raw, Conformance, str(path))
-    findings += problems
-    if findings:
-        raise InstrumentError(findings)
-    return record
 
 
 def _answer_value(scale: Scale, answer: float | str | None, where: str) -> float:
@@ -163,6 +84,7 @@ def case_matrix(instrument: Instrument, cases: tuple[Case, ...]):  # -> np.ndarr
             if item_id not in known:
                 raise ImplassessError(f"Case {case.id!r} answers item {item_id!r}, which the instrument does not have.")
         for c, item in enumerate(instrument.items):
+            answer: float | str | None
             if item.id in case.answers:
                 answer = case.answers[item.id]
             elif item.reverse and case.reverse_default is not None:
@@ -188,6 +110,7 @@ def _compare(label: str, expected: ExpectedScore, score: float, level: int) -> l
 
 def verify(instrument: Instrument, conformance: Conformance) -> list[CaseResult]:
     """Score every case with the engine and compare with the expectations."""
+    from implassess.plugins import scoring_rule_for
     from implassess.responses import ResponseSet
     from implassess.scoring.engine import score_respondents
 
@@ -206,7 +129,7 @@ def verify(instrument: Instrument, conformance: Conformance) -> list[CaseResult]
             rows=tuple(range(2, 2 + len(conformance.cases))),
             rows_read=len(conformance.cases),
         )
-        scores = score_respondents(rs)
+        scores = score_respondents(rs, scoring_rule_for(instrument))
         index = {u.id: j for j, u in enumerate(scores.units)}
         for r, case in enumerate(conformance.cases):
             problems: list[str] = []
@@ -225,15 +148,69 @@ def verify(instrument: Instrument, conformance: Conformance) -> list[CaseResult]
     kpis = {k.id: k for k in instrument.kpis}
     for kcase in conformance.kpi_cases:
         problems = []
-        for kpi_id, exp in kcase.expected.items():
+        for kpi_id, kexp in kcase.expected.items():
             if kpi_id not in kpis or kpi_id not in kcase.values:
                 problems.append(f"KPI {kpi_id!r} is not in the instrument or has no value in the case.")
                 continue
             value = kcase.values[kpi_id]
             level, rag = kpis[kpi_id].level_for(value), kpis[kpi_id].rag(value)
-            if level != exp.level:
-                problems.append(f"KPI {kpi_id!r} value {value:g}: expected level {exp.level}, got {level}.")
-            if rag != exp.rag:
-                problems.append(f"KPI {kpi_id!r} value {value:g}: expected {exp.rag}, got {rag}.")
+            if level != kexp.level:
+                problems.append(f"KPI {kpi_id!r} value {value:g}: expected level {kexp.level}, got {level}.")
+            if rag != kexp.rag:
+                problems.append(f"KPI {kpi_id!r} value {value:g}: expected {kexp.rag}, got {rag}.")
         results.append(CaseResult(kcase.id, tuple(problems)))
     return results
+
+
+@attrs.frozen
+class InstrumentVerification:
+    """The conformance outcome of one instrument."""
+
+    instrument: str
+    """Instrument id."""
+    version: str
+    """Instrument version."""
+    results: tuple[CaseResult, ...] = ()
+    """One per case, in file order."""
+    error: str | None = None
+    """Why the instrument could not be verified (it ships no cases); None when it was."""
+
+    @property
+    def passed(self) -> bool:
+        """Verified, and every case passed."""
+        return self.error is None and all(r.passed for r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form: the instrument and its cases, or the instrument and the error."""
+        if self.error is not None:
+            return {"instrument": self.instrument, "error": self.error}
+        return {
+            "instrument": self.instrument,
+            "version": self.version,
+            "cases": [{"id": r.case, "passed": r.passed, "problems": list(r.problems)} for r in self.results],
+        }
+
+
+NO_CASES = "ships no conformance cases (no 'conformance' key)"
+
+
+def verify_instruments(refs: Sequence[str] = (), *, all_instruments: bool = False) -> list[InstrumentVerification]:
+    """Verify the instruments named (ids or TOML paths), or with ``all_instruments`` every loaded
+    instrument that ships cases. A named instrument without cases gets an ``error`` entry
+    (it fails); with ``all_instruments`` such instruments are skipped."""
+    from implassess import plugins
+
+    if all_instruments:
+        targets = list(plugins.get_instruments().values())
+    else:
+        targets = [plugins.get_instrument(r) for r in refs]
+    out: list[InstrumentVerification] = []
+    for inst in targets:
+        path = conformance_path(inst)
+        if path is None:
+            if not all_instruments:
+                out.append(InstrumentVerification(instrument=inst.id, version=inst.version, error=NO_CASES))
+            continue
+        results = verify(inst, load_conformance(path))
+        out.append(InstrumentVerification(instrument=inst.id, version=inst.version, results=tuple(results)))
+    return out

@@ -1,29 +1,43 @@
-"""The main job: ``implassess run assessment.toml``.
+"""The main job: ``implassess run assessment.toml``, in five phases.
 
-Read every export once, map it onto each instrument of the battery, score, write the
-profile JSON, CSVs and manifests, and render the branded PDF. Every row read is
-accounted for: scored, or listed with its reasons in ``rejected-rows.csv``.
+- :func:`plan` resolves every path the assessment names, once, into a :class:`RunPlan`;
+- :func:`read` reads each export once, maps it onto every instrument, reads the KPI
+  sheet, targets and norms, and keeps the rows it rejects with their reasons;
+- :func:`score` scores each instrument (and the comparison wave) and accounts for rows;
+- :func:`write` writes every file through :mod:`implassess.outputs`;
+- :func:`render` renders the PDF from what :func:`write` put in the folder, through
+  :func:`implassess.jobs.report.render_run`, the code path of ``implassess report``.
+
+Every row read is accounted for: scored, listed with its reasons in ``rejected-rows.csv``,
+or left out as another wave.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from implassess import __version__, plugins
+from implassess import plugins
+from implassess._version import __version__
 from implassess.errors import ImplassessError, InputError
 from implassess.formats.assessment import Assessment
 from implassess.model import Instrument
-from implassess.outputs.files import sha256_file, write_atomic
+from implassess.outputs.manifest import output_entries, write_manifest
+from implassess.outputs.paths import inside
+from implassess.outputs.provenance import input_record, instrument_sha256
 
-#: Date used in reproducible mode when the assessment names none.
-FIXED_DATE = dt.date(2026, 1, 1)
+if TYPE_CHECKING:
+    from implassess.readers.kpi import KpiSheet
+    from implassess.scoring.change import GroupChange
+    from implassess.scoring.groups import ScoreSettings
+    from implassess.scoring.norms import Norms
+    from implassess.scoring.pipeline import ScoringResult
+
+#: Report title when the assessment names no battery.
+DEFAULT_TITLE = "Implementation diagnostic"
 
 
 @attrs.frozen
@@ -31,11 +45,113 @@ class Member:
     """An instrument of the run with its battery weight and form."""
 
     instrument: Instrument
+    """The instrument."""
     weight: float = 1.0
+    """Weight in the battery's overall score."""
     form: str | None = None
+    """Form fielded, when the battery names one."""
+    file: Path | None = None
+    """The instrument's TOML file when the assessment names it by path (None: by id)."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
+class ExportPlan:
+    """One survey export of the assessment, its paths resolved."""
+
+    path: Path
+    """The export."""
+    key: str
+    """Its name in the manifests (relative to the assessment's folder when inside it)."""
+    format: str | None
+    """Reader to use (None: detect)."""
+    options: dict[str, str] | None
+    """Reader options (the data dictionary)."""
+    mapping: Path | None
+    """Mapping file."""
+    form: str | None
+    """Form answered (None: the battery's)."""
+    duplicates: Literal["reject", "latest"]
+    """Duplicate policy."""
+    decimal: str | None
+    """Decimal mark."""
+
+
+@attrs.frozen(kw_only=True)
+class RunPlan:
+    """Everything a run needs, every path resolved once (the only caller of ``Assessment.resolve``)."""
+
+    assessment: Assessment
+    """The assessment (theme override applied)."""
+    out_dir: Path
+    """Output folder."""
+    reproducible: bool
+    """Fixed dates and IDs, byte-identical outputs."""
+    members: tuple[Member, ...]
+    """Instruments, in order."""
+    exports: tuple[ExportPlan, ...]
+    """Survey exports."""
+    kpi_sheet: Path | None
+    """KPI sheet."""
+    targets: Path | None
+    """Targets file."""
+    norms: Path | None
+    """Norm set."""
+    theme: str | Path
+    """Theme name, or the theme TOML."""
+    templates: Path | None
+    """Narrative templates folder."""
+    settings: ScoreSettings
+    """Breakdowns and minimum group size."""
+    title: str
+    """Report title (the battery's)."""
+
+    def key(self, path: Path) -> str:
+        """A path as the manifests name it: relative to the assessment's folder when inside it."""
+        try:
+            return path.resolve().relative_to(Path(self.assessment.base_dir)).as_posix()
+        except ValueError:
+            return str(path)
+
+
+@attrs.frozen(kw_only=True)
+class ReadResult:
+    """What the exports and other inputs held, with row accounting."""
+
+    inputs: dict[str, dict[str, Any]]
+    """Provenance of every input, by manifest key."""
+    mapped: dict[str, tuple[Any, str]]
+    """Instrument id → (ingest result, export file name)."""
+    rows_read: int
+    """Data rows read from the survey exports."""
+    rejected: dict[tuple[str, int], list[str]]
+    """(export file name, row) → reasons, each prefixed with the instrument id."""
+    kpi_sheet: KpiSheet | None
+    """The KPI sheet read."""
+    kpi_rejected: tuple[tuple[int, str], ...]
+    """(row, reason) of KPI rows set aside."""
+    targets: dict[str, tuple[Any, ...]]
+    """Instrument id → its targets."""
+    norms: Norms | None
+    """The norm set."""
+    warnings: tuple[str, ...]
+    """Instruments no export holds."""
+
+
+@attrs.frozen(kw_only=True)
+class ScoreResult:
+    """Every instrument scored, and which rows were."""
+
+    results: tuple[tuple[Member, ScoringResult], ...]
+    """Scored members in order."""
+    changes: dict[str, tuple[ScoringResult, tuple[GroupChange, ...]]]
+    """Instrument id → (the comparison wave's result, group changes)."""
+    scored_rows: frozenset[tuple[str, int]]
+    """(export file name, row) of every row scored."""
+    warnings: tuple[str, ...]
+    """Instruments left unscored."""
+
+
+@attrs.frozen(kw_only=True)
 class RunSummary:
     """What a run wrote and how the rows were accounted for."""
 
@@ -59,6 +175,66 @@ class RunSummary:
     """Pages of the PDF report."""
 
 
+def run_assessment(
+    assessment: Assessment,
+    *,
+    out_dir: Path | None = None,
+    reproducible: bool | None = None,
+    theme: str | None = None,
+) -> RunSummary:
+    """Read, score and render everything the assessment asks for.
+
+    ``theme`` overrides the assessment's ``[report] theme`` (a name or a theme TOML path).
+    """
+    the_plan = plan(assessment, out_dir, reproducible, theme)
+    the_read = read(the_plan)
+    scored = score(the_plan, the_read)
+    summary = write(the_plan, the_read, scored)
+    return render(the_plan, summary) if the_plan.assessment.outputs.pdf else summary
+
+
+# -- plan --------------------------------------------------------------------------------------------------------------
+
+
+def plan(
+    assessment: Assessment, out_dir: Path | None = None, reproducible: bool | None = None, theme: str | None = None
+) -> RunPlan:
+    """Resolve every path the assessment names, and its instruments, into one record."""
+    from implassess.scoring.groups import ScoreSettings
+
+    if theme is not None:
+        assessment = attrs.evolve(assessment, report=attrs.evolve(assessment.report, theme=theme))
+    a = assessment
+    exports = tuple(
+        ExportPlan(
+            path=a.resolve(rf.path),
+            key="",
+            format=None if rf.format == "auto" else rf.format,
+            options={"dictionary": str(a.resolve(rf.data_dictionary))} if rf.data_dictionary else None,
+            mapping=a.resolve(rf.mapping) if rf.mapping else None,
+            form=rf.form,
+            duplicates=rf.duplicates,
+            decimal=rf.decimal,
+        )
+        for rf in a.responses
+    )
+    the_plan = RunPlan(
+        assessment=a,
+        out_dir=out_dir or a.resolve(a.outputs.dir),
+        reproducible=a.report.reproducible if reproducible is None else reproducible,
+        members=tuple(members_of(a)),
+        exports=exports,
+        kpi_sheet=a.resolve(a.kpis.path) if a.kpis is not None else None,
+        targets=a.resolve(a.scoring.targets) if a.scoring.targets else None,
+        norms=a.resolve(a.scoring.norms) if a.scoring.norms else None,
+        theme=a.resolve(a.report.theme) if a.report.theme.endswith(".toml") else a.report.theme,
+        templates=a.resolve(a.report.templates) if a.report.templates else None,
+        settings=ScoreSettings(by=ScoreSettings.parse_by(list(a.scoring.by)), min_group_size=a.scoring.min_group_size),
+        title=plugins.get_batteries()[a.battery].title if a.battery else DEFAULT_TITLE,
+    )
+    return attrs.evolve(the_plan, exports=tuple(attrs.evolve(e, key=the_plan.key(e.path)) for e in exports))
+
+
 def members_of(assessment: Assessment) -> list[Member]:
     """The instruments the assessment names, resolved through the plugins."""
     if assessment.battery is not None:
@@ -72,17 +248,215 @@ def members_of(assessment: Assessment) -> list[Member]:
         ]
     out = []
     for ref in assessment.instruments:
-        target: str | Path = assessment.resolve(ref) if ref.endswith(".toml") else ref
-        out.append(Member(plugins.get_instrument(target)))
+        if ref.endswith(".toml"):
+            path = assessment.resolve(ref)
+            out.append(Member(plugins.get_instrument(path), file=path))
+        else:
+            out.append(Member(plugins.get_instrument(ref)))
     return out
 
 
-def _rel(path: Path, assessment: Assessment) -> str:
-    """A path as the assessment file names it (relative to its folder when inside it)."""
-    try:
-        return path.resolve().relative_to(Path(assessment.base_dir)).as_posix()
-    except ValueError:
-        return str(path)
+# -- read --------------------------------------------------------------------------------------------------------------
+
+
+def read(the_plan: RunPlan) -> ReadResult:
+    """Read the KPI sheet, each export once (mapped onto every instrument with items), targets and norms."""
+    from implassess import ingest
+    from implassess.formats.mapping import load_mapping
+    from implassess.formats.norms import load_norms
+
+    inputs: dict[str, dict[str, Any]] = {}
+    kpi_sheet, kpi_rejected = _read_kpi_sheet(the_plan, inputs)
+    mapped: dict[str, tuple[Any, str]] = {}
+    rejected: dict[tuple[str, int], list[str]] = {}
+    warnings: list[str] = []
+    rows_read = 0
+    for export in the_plan.exports:
+        raw = ingest.read_table(export.path, format=export.format, options=export.options)
+        mapping = load_mapping(export.mapping) if export.mapping else None
+        record = input_record(
+            export.path, kind="responses", reader=raw.format, rows_read=len(raw.rows) + len(raw.rejected)
+        )
+        rows_read += record["rows_read"]
+        inputs[export.key] = record
+        for m in the_plan.members:
+            if not m.instrument.items or m.instrument.id in mapped:
+                continue
+            try:
+                result = ingest.map_table(
+                    raw,
+                    m.instrument,
+                    form=export.form or m.form,
+                    mapping=mapping,
+                    duplicates=export.duplicates,
+                    decimal=export.decimal,
+                    variables=the_plan.assessment.variables or None,
+                    sha256=record["sha256"],
+                )
+            except InputError as exc:
+                warnings.append(f"{m.instrument.id}: not in {export.path.name} ({exc.message})")
+                continue
+            _account(result, m.instrument.id, export.path.name, record, rejected)
+            mapped[m.instrument.id] = (result, export.path.name)
+    return ReadResult(
+        inputs=inputs,
+        mapped=mapped,
+        rows_read=rows_read,
+        rejected=rejected,
+        kpi_sheet=kpi_sheet,
+        kpi_rejected=tuple(kpi_rejected),
+        targets=_targets_by_instrument(the_plan.targets, list(the_plan.members)) if the_plan.targets else {},
+        norms=load_norms(the_plan.norms) if the_plan.norms else None,
+        warnings=tuple(warnings),
+    )
+
+
+def _read_kpi_sheet(the_plan: RunPlan, inputs: dict[str, dict[str, Any]]) -> tuple[Any, list[tuple[int, str]]]:
+    """The KPI sheet, read once (values are split by instrument when scoring), and its rejected rows."""
+    from implassess import ingest
+
+    if the_plan.kpi_sheet is None or the_plan.assessment.kpis is None:
+        return None, []
+    sheet = ingest.read_kpis(the_plan.kpi_sheet, decimal=the_plan.assessment.kpis.decimal)
+    declared = {k.id for m in the_plan.members for k in m.instrument.kpis}
+    rejected = [(r.row, "; ".join(r.reasons)) for r in sheet.rejected]
+    rejected += [
+        (v.row, f"column 'kpi': found {v.kpi!r}, which no instrument of this assessment declares")
+        for v in sheet.values
+        if v.kpi not in declared
+    ]
+    inputs[the_plan.key(the_plan.kpi_sheet)] = input_record(
+        the_plan.kpi_sheet, sha256=sheet.sha256, kind="kpi sheet", rows_read=sheet.rows_read, rejected=len(rejected)
+    )
+    return sheet, rejected
+
+
+def _account(
+    result: Any, inst_id: str, file: str, record: dict[str, Any], rejected: dict[tuple[str, int], list[str]]
+) -> None:
+    """Note the rows one instrument's mapping rejected, and its accounting in the export's input record."""
+    rs = result.responses
+    for rr in rs.rejected:
+        rejected.setdefault((file, rr.row), []).extend(f"{inst_id}: {r}" for r in rr.reasons)
+    record.setdefault("instruments", {})[inst_id] = {
+        "accepted": rs.n,
+        "rejected": len(rs.rejected),
+        "personal_columns_dropped": list(result.personal),
+    }
+
+
+def _targets_by_instrument(path: Path, members: list[Member]) -> dict[str, tuple[Any, ...]]:
+    """Split one targets file between the instruments whose dimensions or facets it names."""
+    from implassess.errors import Finding, InstrumentError
+    from implassess.formats.targets import parse_targets, read_structured
+
+    raw = read_structured(path)
+    rows: list[Any] = raw["targets"] if isinstance(raw.get("targets"), list) else []
+    out: dict[str, tuple[Any, ...]] = {}
+    claimed: set[int] = set()
+    for m in members:
+        ids = _unit_ids(m.instrument)
+        mine = [
+            (i, r) for i, r in enumerate(rows) if isinstance(r, dict) and (r.get("dimension") or r.get("facet")) in ids
+        ]
+        claimed |= {i for i, _ in mine}
+        if mine:
+            out[m.instrument.id] = parse_targets({**raw, "targets": [r for _, r in mine]}, m.instrument, str(path))
+    unclaimed = [i for i in range(len(rows)) if i not in claimed]
+    if not unclaimed:
+        return out
+    known = ", ".join(map(repr, sorted(set().union(*(_unit_ids(m.instrument) for m in members)))))
+    findings = []
+    for i in unclaimed:
+        row = rows[i] if isinstance(rows[i], dict) else {}
+        key = "facet" if "facet" in row else "dimension"
+        message = f"Found {row.get(key)!r}, which no instrument of the assessment has; expected one of: {known}."
+        findings.append(Finding(str(path), f"targets[{i}].{key}", message, code="unknown-dimension"))
+    raise InstrumentError(findings)
+
+
+def _unit_ids(inst: Instrument) -> set[str]:
+    return {d.id for d in inst.dimensions} | {f.id for d in inst.dimensions for f in d.facets}
+
+
+# -- score -------------------------------------------------------------------------------------------------------------
+
+
+def score(the_plan: RunPlan, the_read: ReadResult) -> ScoreResult:
+    """Score every instrument some export holds (or that has only KPIs), and the comparison wave."""
+    from implassess.scoring import score as score_responses
+
+    a = the_plan.assessment
+    results: list[tuple[Member, ScoringResult]] = []
+    changes: dict[str, tuple[ScoringResult, tuple[GroupChange, ...]]] = {}
+    scored_rows: set[tuple[str, int]] = set()
+    warnings: list[str] = []
+    for m in the_plan.members:
+        inst = m.instrument
+        rs = _responses_of(the_plan, the_read, inst)
+        if rs is None:
+            warnings.append(f"{inst.id}: no export holds its items, so it is not scored.")
+            continue
+        file = the_read.mapped[inst.id][1] if inst.id in the_read.mapped else ""
+        if file:
+            scored_rows.update((file, r) for r in rs.rows)
+        sheet = the_read.kpi_sheet
+        result = score_responses(
+            rs,
+            the_plan.settings,
+            kpi_values=[v for v in sheet.values if v.kpi in {k.id for k in inst.kpis}] if sheet else [],
+            kpi_source=str(a.kpis.path) if a.kpis else "KPI sheet",
+            targets=the_read.targets.get(inst.id, ()),
+            norms=the_read.norms if the_read.norms is not None and the_read.norms.instrument == inst.id else None,
+            reproducible=the_plan.reproducible,
+            rule=plugins.scoring_rule_for(inst),
+        )
+        results.append((m, result))
+        if a.scoring.compare_wave and inst.items:
+            full = the_read.mapped[inst.id][0].responses
+            changes[inst.id] = _compare(the_plan, full, result)
+            scored_rows.update((file, r) for r in _wave_slice(full, a.scoring.compare_wave).rows)
+    if not results:
+        raise ImplassessError("Nothing was scored: no export holds the items of any instrument in the assessment.")
+    return ScoreResult(
+        results=tuple(results), changes=changes, scored_rows=frozenset(scored_rows), warnings=tuple(warnings)
+    )
+
+
+def _responses_of(the_plan: RunPlan, the_read: ReadResult, inst: Instrument) -> Any:
+    """The responses to score for an instrument (the chosen wave), an empty set for a KPI-only
+    instrument, or None when no export holds its items."""
+    import numpy as np
+
+    from implassess.responses import ResponseSet
+
+    a = the_plan.assessment
+    if inst.id not in the_read.mapped:
+        if not inst.items and inst.kpis:
+            return ResponseSet(instrument=inst, respondent_ids=(), values=np.empty((0, len(inst.items))))
+        return None
+    rs = the_read.mapped[inst.id][0].responses
+    if inst.items:
+        _check_breakdowns(rs, a)
+        if a.scoring.wave:
+            return _wave_slice(rs, a.scoring.wave)
+        _refuse_pooled_waves(rs)
+    return rs
+
+
+def _compare(the_plan: RunPlan, rs: Any, after: ScoringResult) -> tuple[ScoringResult, tuple[GroupChange, ...]]:
+    """Score the comparison wave and its group-level change to ``after`` (this wave's result)."""
+    from implassess.scoring import score as score_responses
+    from implassess.scoring.change import compare_profiles
+    from implassess.scoring.profile import profile_to_dict
+
+    wave, other = the_plan.assessment.scoring.wave, the_plan.assessment.scoring.compare_wave
+    assert other is not None
+    if not wave:
+        raise ImplassessError("scoring.compare-wave needs scoring.wave: name the wave to compare against it.")
+    rule = plugins.scoring_rule_for(rs.instrument)
+    before = score_responses(_wave_slice(rs, other), the_plan.settings, reproducible=the_plan.reproducible, rule=rule)
+    return before, compare_profiles(profile_to_dict(before.profile), profile_to_dict(after.profile))
 
 
 def _wave_slice(rs: Any, wave: str) -> Any:
@@ -131,361 +505,156 @@ def _refuse_pooled_waves(rs: Any) -> None:
         )
 
 
-def _targets_by_instrument(path: Path, members: list[Member]) -> dict[str, tuple[Any, ...]]:
-    """Split one targets file between the instruments whose dimensions or facets it names."""
-    from implassess.scoring.targets import parse_targets, read_structured
-
-    raw = read_structured(path)
-    rows = raw.get("targets") if isinstance(raw.get("targets"), list) else []
-    out: dict[str, tuple[Any, ...]] = {}
-    claimed: set[int] = set()
-    for m in members:
-        inst = m.instrument
-        ids = {d.id for d in inst.dimensions} | {f.id for d in inst.dimensions for f in d.facets}
-        mine = [
-            (i, r) for i, r in enumerate(rows) if isinstance(r, dict) and (r.get("dimension") or r.get("facet")) in ids
-        ]
-        claimed |= {i for i, _ in mine}
-        if mine:
-            out[inst.id] = parse_targets({**raw, "targets": [r for _, r in mine]}, inst, str(path))
-    unclaimed = [i for i in range(len(rows)) if i not in claimed]
-    if unclaimed:
-        from implassess.errors import Finding, InstrumentError
-
-        known = sorted(
-            {d.id for m in members for d in m.instrument.dimensions}
-            | {f.id for m in members for d in m.instrument.dimensions for f in d.facets}
-        )
-        findings = []
-        for i in unclaimed:
-            row = rows[i] if isinstance(rows[i], dict) else {}
-            key = "facet" if "facet" in row else "dimension"
-            findings.append(
-                Finding(
-                    str(path),
-                    f"targets[{i}].{key}",
-                    f"Found {row.get(key)!r}, which no instrument of the assessment has; expected one of: "
-                    + ", ".join(map(repr, known))
-                    + ".",
-                    code="unknown-dimension",
-                )
-            )
-        raise InstrumentError(findings)
-    return out
+# -- write -------------------------------------------------------------------------------------------------------------
 
 
-def run_assessment(
-    assessment: Assessment,
-    *,
-    out_dir: Path | None = None,
-    reproducible: bool | None = None,
-    theme: str | None = None,
-) -> RunSummary:
-    """Read, score and render everything the assessment asks for.
+def write(the_plan: RunPlan, the_read: ReadResult, scored: ScoreResult) -> RunSummary:
+    """Write each instrument's files, the changes, the rejected rows and the run manifest."""
+    from implassess.outputs.profile import write_change, write_scoring
+    from implassess.outputs.rejected import write_rejected_rows
 
-    ``theme`` overrides the assessment's ``[report] theme`` (a name or a theme TOML path).
-    """
-    if theme is not None:
-        assessment = attrs.evolve(assessment, report=attrs.evolve(assessment.report, theme=theme))
-    from implassess import ingest
-    from implassess.responses import ResponseSet
-    from implassess.scoring import ScoreSettings, score
-    from implassess.scoring.norms import load_norms
-
-    reproducible = assessment.report.reproducible if reproducible is None else reproducible
-    out = out_dir or assessment.resolve(assessment.outputs.dir)
+    out = the_plan.out_dir
     out.mkdir(parents=True, exist_ok=True)
-    members = members_of(assessment)
-    warnings: list[str] = []
-    inputs: dict[str, dict[str, Any]] = {}
-
-    # KPI sheet: read once, values split by the instrument that declares them.
-    kpi_sheet = None
-    kpi_rejected: list[tuple[int, str]] = []
-    if assessment.kpis is not None:
-        kpath = assessment.resolve(assessment.kpis.path)
-        kpi_sheet = ingest.read_kpis(kpath, decimal=assessment.kpis.decimal)
-        declared = {k.id for m in members for k in m.instrument.kpis}
-        kpi_rejected = [(r.row, "; ".join(r.reasons)) for r in kpi_sheet.rejected]
-        kpi_rejected += [
-            (v.row, f"column 'kpi': found {v.kpi!r}, which no instrument of this assessment declares")
-            for v in kpi_sheet.values
-            if v.kpi not in declared
-        ]
-        inputs[_rel(kpath, assessment)] = {
-            "sha256": kpi_sheet.sha256,
-            "kind": "kpi sheet",
-            "rows_read": kpi_sheet.rows_read,
-            "rejected": len(kpi_rejected),
-        }
-
-    # Survey exports: each read once, then mapped onto every instrument with items.
-    mapped: dict[str, tuple[Any, Path]] = {}
-    rows_read = 0
-    rejected_rows: dict[tuple[str, int], list[str]] = {}
-    scored_rows: set[tuple[str, int]] = set()
-    for rf in assessment.responses:
-        path = assessment.resolve(rf.path)
-        options = {"dictionary": str(assessment.resolve(rf.data_dictionary))} if rf.data_dictionary else None
-        raw = ingest.read_table(path, format=None if rf.format == "auto" else rf.format, options=options)
-        mapping = ingest.load_mapping(assessment.resolve(rf.mapping)) if rf.mapping else None
-        sha = sha256_file(path)
-        file_rows = len(raw.rows) + len(raw.rejected)
-        rows_read += file_rows
-        inputs[_rel(path, assessment)] = {
-            "sha256": sha,
-            "kind": "responses",
-            "reader": raw.format,
-            "rows_read": file_rows,
-        }
-        for m in members:
-            if not m.instrument.items or m.instrument.id in mapped:
-                continue
-            try:
-                result = ingest.map_table(
-                    raw,
-                    m.instrument,
-                    form=rf.form or m.form,
-                    mapping=mapping,
-                    duplicates=rf.duplicates,
-                    decimal=rf.decimal,
-                    variables=assessment.variables or None,
-                    sha256=sha,
-                )
-            except InputError as exc:
-                warnings.append(f"{m.instrument.id}: not in {path.name} ({exc.message})")
-                continue
-            rs = result.responses
-            for rr in rs.rejected:
-                rejected_rows.setdefault((path.name, rr.row), []).extend(f"{m.instrument.id}: {r}" for r in rr.reasons)
-            inputs[_rel(path, assessment)].setdefault("instruments", {})[m.instrument.id] = {
-                "accepted": rs.n,
-                "rejected": len(rs.rejected),
-                "personal_columns_dropped": list(result.personal),
-            }
-            mapped[m.instrument.id] = (result, path)
-
-    settings = ScoreSettings(
-        by=ScoreSettings.parse_by(list(assessment.scoring.by)), min_group_size=assessment.scoring.min_group_size
-    )
-    targets = (
-        _targets_by_instrument(assessment.resolve(assessment.scoring.targets), members)
-        if assessment.scoring.targets
-        else {}
-    )
-    norms = load_norms(assessment.resolve(assessment.scoring.norms)) if assessment.scoring.norms else None
-
-    from implassess.report.viewmodel import ScoredInstrument
-
-    scored: list[ScoredInstrument] = []
     outputs: dict[str, Path] = {}
-    changes: dict[str, tuple[Any, Any]] = {}
-    for m in members:
-        inst = m.instrument
-        if inst.id in mapped:
-            rs = mapped[inst.id][0].responses
-        elif not inst.items and inst.kpis:
-            rs = ResponseSet(instrument=inst, respondent_ids=(), values=_empty(len(inst.items)))
-        else:
-            warnings.append(f"{inst.id}: no export holds its items, so it is not scored.")
-            continue
-        if inst.items:
-            _check_breakdowns(rs, assessment)
-        if assessment.scoring.wave and inst.items:
-            rs = _wave_slice(rs, assessment.scoring.wave)
-        elif inst.items:
-            _refuse_pooled_waves(rs)
-        if inst.id in mapped:
-            scored_rows.update((mapped[inst.id][1].name, r) for r in rs.rows)
-        kpi_values = [v for v in kpi_sheet.values if v.kpi in {k.id for k in inst.kpis}] if kpi_sheet else []
-        result = score(
-            rs,
-            settings,
-            kpi_values=kpi_values,
-            kpi_source=str(assessment.kpis.path) if assessment.kpis else "KPI sheet",
-            targets=targets.get(inst.id, ()),
-            norms=norms if norms is not None and norms.instrument == inst.id else None,
-            reproducible=reproducible,
-        )
-        written = result.write(out / inst.id, inputs)
-        outputs.update({f"{inst.id}/{name}": p for name, p in written.items()})
-        scored.append(ScoredInstrument(inst, result, m.weight, m.form))
-        if assessment.scoring.compare_wave and inst.items:
-            full = mapped[inst.id][0].responses
-            written_change, changes[inst.id] = _write_change(full, result, assessment, settings, out, reproducible)
-            outputs.update(written_change)
-            compared = _wave_slice(full, assessment.scoring.compare_wave)
-            scored_rows.update((mapped[inst.id][1].name, r) for r in compared.rows)
-
-    if not scored:
-        raise ImplassessError("Nothing was scored: no export holds the items of any instrument in the assessment.")
-
-    rejected_path = out / "rejected-rows.csv"
-    _write_rejected(rejected_path, rejected_rows, kpi_rejected, assessment)
-    outputs["rejected-rows.csv"] = rejected_path
-    rejected_keys = set(rejected_rows)
-    n_scored = len(scored_rows - rejected_keys)
-    left_out = rows_read - n_scored - len(rejected_keys)
-    waves = ", ".join(repr(w) for w in (assessment.scoring.wave, assessment.scoring.compare_wave) if w)
+    for m, result in scored.results:
+        folder = inside(out, m.instrument.id, owner=f"Instrument id {m.instrument.id!r}")
+        outputs.update({f"{m.instrument.id}/{n}": p for n, p in write_scoring(result, folder, the_read.inputs).items()})
+        if m.instrument.id in scored.changes:
+            before, changes = scored.changes[m.instrument.id]
+            a = the_plan.assessment.scoring
+            outputs[f"{m.instrument.id}/change.json"] = write_change(
+                folder, before.profile, changes, a.compare_wave, a.wave
+            )
+    kname = the_plan.kpi_sheet.name if the_plan.kpi_sheet else ""
+    rows = [(name, row, reasons) for (name, row), reasons in sorted(the_read.rejected.items())]
+    rows += [(kname, row, [reason]) for row, reason in sorted(the_read.kpi_rejected)]
+    write_rejected_rows(out / "rejected-rows.csv", rows)
+    outputs["rejected-rows.csv"] = out / "rejected-rows.csv"
+    n_rejected = len(the_read.rejected)
+    n_scored = len(scored.scored_rows - set(the_read.rejected))
+    left_out = the_read.rows_read - n_scored - n_rejected
+    warnings = [*the_read.warnings, *scored.warnings]
     if left_out:
-        warnings.append(f"{left_out} row(s) were read but belong to another wave than {waves}; they are not scored.")
-    summary_rows = (rows_read, n_scored, len(rejected_keys))
-
-    pages = 0
-    if assessment.outputs.pdf:
-        excluded = [(f"Other waves than {waves}", left_out)] if left_out else []
-        pdf, pages = _render(
-            assessment, scored, summary_rows, rejected_rows, excluded, out, reproducible, warnings, changes
+        warnings.append(
+            f"{left_out} row(s) were read but belong to another wave than {_waves(the_plan)}; they are not scored."
         )
-        outputs["report.pdf"] = pdf
+    summary = RunSummary(
+        out_dir=out,
+        outputs=outputs,
+        rows_read=the_read.rows_read,
+        scored=n_scored,
+        rejected=n_rejected,
+        other_wave=left_out,
+        instruments=tuple((m.instrument.id, r.profile.data.accepted) for m, r in scored.results),
+        warnings=tuple(warnings),
+    )
+    manifest = run_manifest(the_plan, the_read, scored, summary)
+    outputs["manifest.json"] = write_manifest(out, manifest)
+    return summary
 
-    from implassess.report.viewmodel import battery_overall, overall_basis
 
-    overall = battery_overall(scored)
-    manifest = {
+def _waves(the_plan: RunPlan) -> str:
+    s = the_plan.assessment.scoring
+    return ", ".join(repr(w) for w in (s.wave, s.compare_wave) if w)
+
+
+def run_manifest(the_plan: RunPlan, the_read: ReadResult, scored: ScoreResult, summary: RunSummary) -> dict[str, Any]:
+    """The top-level manifest.json: accounting, settings, output hashes, and what rendering needs."""
+    from implassess.report.viewmodel import ScoredInstrument, battery_overall, overall_basis
+
+    a = the_plan.assessment
+    views = [ScoredInstrument(m.instrument, r.profile, m.weight, m.form) for m, r in scored.results]
+    overall = battery_overall(views)
+    first = the_plan.members[0].instrument
+    return {
         "implassess": __version__,
         "overall": {
             "score_0_100": overall,
-            "level": members[0].instrument.maturity.level_for(overall) if overall is not None else None,
-            "basis": overall_basis(scored) or "the instrument's overall score",
+            "level": first.maturity.level_for(overall) if overall is not None else None,
+            "basis": overall_basis(views) or "the instrument's overall score",
         },
-        "generated": "reproducible" if reproducible else dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "assessment": {"client": assessment.client.name, "engagement": assessment.client.engagement},
-        "inputs": inputs,
-        "rows": {"read": rows_read, "scored": n_scored, "rejected": len(rejected_keys), "other_wave": left_out},
+        "generated": "reproducible"
+        if the_plan.reproducible
+        else dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "assessment": {"client": a.client.name, "engagement": a.client.engagement},
+        "inputs": the_read.inputs,
+        "rows": {
+            "read": summary.rows_read,
+            "scored": summary.scored,
+            "rejected": summary.rejected,
+            "other_wave": summary.other_wave,
+        },
         "instruments": [
-            {"id": s.instrument.id, "version": s.instrument.version, "respondents": s.result.profile.data.accepted}
-            for s in scored
+            {"id": m.instrument.id, "version": m.instrument.version, "respondents": r.profile.data.accepted}
+            for m, r in scored.results
         ],
         "settings": {
-            "by": list(assessment.scoring.by),
-            "min_group_size": assessment.scoring.min_group_size,
-            "wave": assessment.scoring.wave,
-            "theme": assessment.report.theme,
+            "by": list(a.scoring.by),
+            "min_group_size": a.scoring.min_group_size,
+            "wave": a.scoring.wave,
+            "theme": a.report.theme,
         },
-        "outputs": {
-            name: {"path": str(p.relative_to(out)), "sha256": sha256_file(p)} for name, p in sorted(outputs.items())
-        },
-        "warnings": warnings,
+        "outputs": output_entries(summary.out_dir, summary.outputs),
+        "warnings": list(summary.warnings),
+        "report": _report_block(the_plan, scored, summary),
     }
-    write_atomic(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    outputs["manifest.json"] = out / "manifest.json"
-    return RunSummary(
-        out_dir=out,
-        outputs=outputs,
-        rows_read=rows_read,
-        scored=n_scored,
-        rejected=len(rejected_keys),
-        other_wave=left_out,
-        instruments=tuple((s.instrument.id, s.result.profile.data.accepted) for s in scored),
-        warnings=tuple(warnings),
-        pages=pages,
-    )
 
 
-def _empty(n_items: int) -> Any:
-    import numpy as np
-
-    return np.empty((0, n_items))
-
-
-def _write_change(
-    rs: Any, after: Any, assessment: Assessment, settings: Any, out: Path, reproducible: bool
-) -> tuple[dict[str, Path], tuple[Any, Any]]:
-    """Score the comparison wave, write the group-level change against ``after`` (this
-    wave's result) and return (outputs, (earlier result, changes)) for the report."""
-    from implassess.scoring import score
-    from implassess.scoring.change import compare_profiles
-    from implassess.scoring.profile import dumps, profile_to_dict
-
-    wave, other = assessment.scoring.wave, assessment.scoring.compare_wave
-    assert other is not None
-    if not wave:
-        raise ImplassessError("scoring.compare-wave needs scoring.wave: name the wave to compare against it.")
-    before = score(_wave_slice(rs, other), settings, reproducible=reproducible)
-    changes = compare_profiles(profile_to_dict(before.profile), profile_to_dict(after.profile))
-    path = out / rs.instrument.id / "change.json"
-    write_atomic(path, dumps({"from": other, "to": wave, "changes": [attrs.asdict(c) for c in changes]}))
-    return {f"{rs.instrument.id}/change.json": path}, (before, changes)
-
-
-def _write_rejected(
-    path: Path, rejected: dict[tuple[str, int], list[str]], kpi_rejected: list[tuple[int, str]], assessment: Assessment
-) -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["file", "row", "reasons"])
-    for (name, row), reasons in sorted(rejected.items()):
-        w.writerow([name, row, " | ".join(dict.fromkeys(reasons))])
-    if assessment.kpis is not None:
-        kname = Path(assessment.kpis.path).name
-        for row, reason in sorted(kpi_rejected):
-            w.writerow([kname, row, reason])
-    write_atomic(path, buf.getvalue())
+def _report_block(the_plan: RunPlan, scored: ScoreResult, summary: RunSummary) -> dict[str, Any]:
+    """What :mod:`implassess.report.rundir` needs besides the profiles to render the PDF again."""
+    a, out = the_plan.assessment, the_plan.out_dir
+    c = a.client
+    return {
+        "title": the_plan.title,
+        "client": {
+            "name": c.name,
+            "engagement": c.engagement,
+            "consultancy": c.consultancy,
+            "date": c.date,
+            "language": c.language,
+            "confidentiality": c.confidentiality,
+        },
+        "heatmap_by": a.report.heatmap_by or (a.scoring.by[0].split(",")[0] if a.scoring.by else None),
+        "variables": dict(a.variables),
+        "theme": _ref(the_plan.theme, out),
+        "templates": _ref(the_plan.templates, out) if the_plan.templates else None,
+        "excluded": [[f"Other waves than {_waves(the_plan)}", summary.other_wave]] if summary.other_wave else [],
+        "change": {"from": a.scoring.compare_wave or "", "to": a.scoring.wave or ""},
+        "kpi_file": the_plan.kpi_sheet.name if the_plan.kpi_sheet else None,
+        "instruments": [
+            {
+                "id": m.instrument.id,
+                "version": m.instrument.version,
+                "sha256": instrument_sha256(m.instrument),
+                "weight": m.weight,
+                "form": m.form,
+                "file": _ref(m.file, out) if m.file else None,
+            }
+            for m, _ in scored.results
+        ],
+    }
 
 
-def _reason_counts(rejected: dict[tuple[str, int], list[str]]) -> list[tuple[str, int]]:
-    """Rejected rows per kind of reason (a row counts once per kind)."""
-    from implassess.ingest.rows import rejection_kind
+def _ref(ref: str | Path, out: Path) -> str:
+    """A theme name as is; a path relative to the run folder when inside it, else absolute."""
+    if isinstance(ref, str):
+        return ref
+    try:
+        return ref.resolve().relative_to(out.resolve()).as_posix()
+    except ValueError:
+        return str(ref.resolve())
 
-    counts: dict[str, int] = {}
-    for reasons in rejected.values():
-        for kind in {rejection_kind(r.split(": ", 1)[-1]) for r in reasons}:
-            counts[kind] = counts.get(kind, 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+# -- render ------------------------------------------------------------------------------------------------------------
 
 
-def _render(
-    assessment: Assessment,
-    scored: list[Any],
-    rows: tuple[int, int, int],
-    rejected: dict[tuple[str, int], list[str]],
-    excluded: list[tuple[str, int]],
-    out: Path,
-    reproducible: bool,
-    warnings: list[str],
-    changes: dict[str, tuple[Any, Any]],
-) -> tuple[Path, int]:
-    from implassess.formats.theme import load_theme
-    from implassess.report.model import ReportMeta
-    from implassess.report.render import render_report
-    from implassess.report.viewmodel import build_report_model
+def render(the_plan: RunPlan, summary: RunSummary) -> RunSummary:
+    """Render the PDF from the run folder (as ``implassess report`` does) and add it to the manifest."""
+    from implassess.jobs.report import render_run
+    from implassess.outputs.manifest import add_outputs
 
-    client = assessment.client
-    date = dt.date.fromisoformat(client.date) if client.date else (FIXED_DATE if reproducible else dt.date.today())
-    title = "Implementation diagnostic"
-    if assessment.battery:
-        title = plugins.get_batteries()[assessment.battery].title
-    meta = ReportMeta(
-        client=client.name,
-        engagement=client.engagement,
-        consultancy=client.consultancy or "Prepared with implassess",
-        date=date,
-        title=title,
-        author=client.consultancy or "implassess",
-        subject=f"{client.engagement} for {client.name}",
-        keywords=("maturity", "diagnostic", *(s.instrument.id for s in scored)),
-        language=client.language,
-        confidentiality=client.confidentiality,
-    )
-    heatmap_by = assessment.report.heatmap_by or (
-        assessment.scoring.by[0].split(",")[0] if assessment.scoring.by else None
-    )
-    model = build_report_model(
-        scored,
-        meta,
-        heatmap_by=heatmap_by,
-        variables=dict(assessment.variables),
-        rejection_reasons=_reason_counts(rejected),
-        rows=rows,
-        excluded=excluded,
-        min_group_size=assessment.scoring.min_group_size,
-        changes=changes,
-        change_labels=(assessment.scoring.compare_wave or "", assessment.scoring.wave or ""),
-        notes=tuple(warnings),
-    )
-    theme_ref = assessment.report.theme
-    theme = load_theme(assessment.resolve(theme_ref)) if theme_ref.endswith(".toml") else theme_ref
-    templates = [assessment.resolve(assessment.report.templates)] if assessment.report.templates else []
-    result = render_report(model, theme, out / "report.pdf", template_dirs=templates, reproducible=reproducible)
-    return Path(result.path), result.pages
+    out = summary.out_dir
+    pdf = render_run(out, reproducible=the_plan.reproducible)
+    outputs = {**summary.outputs, "report.pdf": pdf.path}
+    add_outputs(out, {"report.pdf": pdf.path})
+    return attrs.evolve(summary, outputs=outputs, pages=pdf.pages)

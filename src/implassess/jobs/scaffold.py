@@ -15,6 +15,7 @@ import jinja2
 
 from implassess import plugins
 from implassess.errors import ImplassessError
+from implassess.outputs.files import write_atomic
 from implassess.resources import data_dir
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -76,6 +77,6 @@ def scaffold_plugin(
     written = []
     for template, target in plan.items():
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(env.get_template(template).render(ctx), encoding="utf-8")
+        write_atomic(target, env.get_template(template).render(ctx))
         written.append(target)
     return written

@@ -9,7 +9,6 @@ RCI are the only figures computed across participants, and they are aggregates.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ import attrs
 import numpy as np
 
 from implassess.participants import three_sixty as t3
+from implassess.participants.cohort import summarise
 from implassess.participants.data import (
     Data360,
     Person,
@@ -41,7 +41,9 @@ from implassess.participants.model import (
     ParticipantReport,
     PlanEntry,
     UnitRow,
+    Whose,
 )
+from implassess.participants.records import BuildOptions, Outcome
 
 __all__ = ["BuildOptions", "Outcome", "build_reports", "load_360", "read_roster"]
 
@@ -51,46 +53,6 @@ PERSONAL_STATISTICS = ("score", "level", "mean")
 
 
 # -- building the reports -----------------------------------------------------------------
-
-
-@attrs.frozen
-class BuildOptions:
-    """How reports are built."""
-
-    wave: str
-    """Wave the reports show."""
-    compare_wave: str | None = None
-    """Earlier wave to show change from."""
-    rules: AnonymityRules = attrs.field(factory=AnonymityRules)
-    """Rater minimums."""
-    gap_fraction: float = 1 / 3
-    """Blind-spot threshold as a share of the scale range."""
-    min_cohort: int = 5
-    """Participants a cohort needs before its means are shown."""
-    programme: str = ""
-    """Programme title."""
-    client: str = ""
-    """Client organisation."""
-    consultancy: str = ""
-    """Who issues the reports."""
-    date: dt.date = attrs.field(factory=dt.date.today)
-    """Report date."""
-    top: int = 5
-    """How many gaps and extreme items to list."""
-
-
-@attrs.frozen(eq=False)
-class Outcome:
-    """A participant's report, or why there is none."""
-
-    participant: str
-    """Participant id."""
-    report: ParticipantReport | None
-    """The view-model (None on error)."""
-    reason: str = ""
-    """Why there is no report."""
-    warnings: tuple[str, ...] = ()
-    """Problems that did not stop the report."""
 
 
 @attrs.frozen(eq=False)
@@ -135,8 +97,12 @@ def _baseline_stats(
     self_rows = np.array([r for r, g in zip(rows, rel, strict=True) if g == SELF], dtype=np.intp)
     sd_o = np.array([t3.sample_sd(others[:, u]) for u in range(n_units)])
     sd_s = np.array([t3.sample_sd(selfs[:, u]) for u in range(n_units)])
-    a_o = np.array([t3.item_alpha(data.values[np.ix_(rater_rows, u.items)]) for u in data.units])
-    a_s = np.array([t3.item_alpha(data.values[np.ix_(self_rows, u.items)]) for u in data.units])
+    a_o = np.array(
+        [t3.item_alpha(data.values[np.ix_(rater_rows, np.asarray(u.items, dtype=np.intp))]) for u in data.units]
+    )
+    a_s = np.array(
+        [t3.item_alpha(data.values[np.ix_(self_rows, np.asarray(u.items, dtype=np.intp))]) for u in data.units]
+    )
     return sd_o, sd_s, a_o, a_s
 
 
@@ -162,7 +128,7 @@ def build_reports(
         cohorts.setdefault(cohort_of(p), []).append(p)
     n_units = len(data.units)
     refs: dict[str, _Reference] = {}
-    all_fallback: tuple[np.ndarray, ...] | None = None
+    all_fallback: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
     for label, members in cohorts.items():
         ok_members = [rated[p] for p in members if p in rated and rated[p].has_self]
         o_mean, s_mean = _cohort_means(ok_members, n_units, options.min_cohort)
@@ -197,8 +163,6 @@ def build_reports(
             outcomes.append(_outcome(data, p, person, rated.get(p), rated_base.get(p), refs[cohort_of(p)], options))
         except Exception as exc:  # one participant's data must not stop the batch
             outcomes.append(Outcome(p, None, f"Building the report failed: {type(exc).__name__}: {exc}"))
-    from implassess.participants.cohort import summarise
-
     summary = summarise(data, cohorts, rated, rated_base, outcomes, options)
     return outcomes, summary
 
@@ -290,22 +254,22 @@ def _report(
         slv, sname = level_of(data, unit, mine)
         units.append(
             UnitRow(
-                unit.key,
-                unit.name,
-                "dimension" if unit.kind == "dimension" else "facet",
-                unit.dimension,
-                inst.title,
-                mine,
-                others,
-                olv,
-                oname,
-                slv,
-                sname,
-                tuple(opt_float(now.group_units[g][u]) for g in cols),
-                opt_float(ref.others_mean[u]),
-                opt_float(ref.self_mean[u]),
-                opt_float(unit_gap[u]),
-                flags[u],
+                key=unit.key,
+                name=unit.name,
+                kind="dimension" if unit.kind == "dimension" else "facet",
+                dimension=unit.dimension,
+                instrument=inst.title,
+                self_score=mine,
+                others=others,
+                others_level=olv,
+                others_level_name=oname,
+                self_level=slv,
+                self_level_name=sname,
+                groups=tuple(opt_float(now.group_units[g][u]) for g in cols),
+                cohort_others=opt_float(ref.others_mean[u]),
+                cohort_self=opt_float(ref.self_mean[u]),
+                gap=opt_float(unit_gap[u]),
+                flag=flags[u],
             )
         )
     spans = np.array([it.high - it.low for it in data.items])
@@ -313,16 +277,16 @@ def _report(
     item_gap = t3.gap(now.self_items, now.others_items)
     item_rows = [
         ItemRow(
-            it.id,
-            it.text,
-            it.dimension,
-            it.low,
-            it.high,
-            opt_float(now.self_items[j]),
-            opt_float(now.others_items[j]),
-            tuple(opt_float(now.group_items[g][j]) for g in cols),
-            opt_float(item_gap[j]),
-            it.reverse,
+            id=it.id,
+            text=it.text,
+            dimension=it.dimension,
+            low=it.low,
+            high=it.high,
+            self_value=opt_float(now.self_items[j]),
+            others=opt_float(now.others_items[j]),
+            groups=tuple(opt_float(now.group_items[g][j]) for g in cols),
+            gap=opt_float(item_gap[j]),
+            reverse=it.reverse,
         )
         for j, it in enumerate(data.items)
     ]
@@ -340,20 +304,21 @@ def _report(
             for u, unit in enumerate(data.units):
                 if unit.kind != "dimension":
                     continue
-                for source, b, a, sd, al in (
+                pairs: tuple[tuple[Whose, Any, Any, Any, Any], ...] = (
                     (ALL_OTHERS, base.others_units[u], now.others_units[u], ref.sd_others[u], ref.alpha_others[u]),
                     (SELF, base.self_units[u], now.self_units[u], ref.sd_self[u], ref.alpha_self[u]),
-                ):
+                )
+                for source, b, a, sd, al in pairs:
                     change.append(
                         ChangeRow(
-                            unit.key,
-                            unit.name,
-                            source,
-                            opt_float(b),
-                            opt_float(a),
-                            t3.rci(opt_float(b), opt_float(a), sd, al),
-                            opt_float(sd),
-                            opt_float(al),
+                            key=unit.key,
+                            name=unit.name,
+                            source=source,
+                            before=opt_float(b),
+                            after=opt_float(a),
+                            rci=t3.rci(opt_float(b), opt_float(a), sd, al),
+                            sd=opt_float(sd),
+                            alpha=opt_float(al),
                         )
                     )
 
@@ -444,14 +409,14 @@ def _plan(
                     PRIORITY_RANK.get(trig.priority, 3),
                     order,
                     PlanEntry(
-                        0,
-                        action.title if action else trig.action,
-                        action.description if action else "",
-                        action.horizon if action else "",
-                        trig.priority,
-                        reason,
-                        trig.rationale,
-                        f"{inst.id}/{trig.action}",
+                        rank=0,
+                        title=action.title if action else trig.action,
+                        description=action.description if action else "",
+                        horizon=action.horizon if action else "",
+                        priority=trig.priority,
+                        reason=reason,
+                        rationale=trig.rationale,
+                        action=f"{inst.id}/{trig.action}",
                     ),
                 )
             )
@@ -477,14 +442,16 @@ def _plan(
             seen.add(key)
             entries.append(
                 PlanEntry(
-                    0,
-                    action.title,
-                    action.description,
-                    action.horizon,
-                    "",
-                    f"Recommended for {unit.name} at level {lv} {lname} ({whose.lower()} score {fmt_score(score)}).",
-                    "",
-                    key,
+                    rank=0,
+                    title=action.title,
+                    description=action.description,
+                    horizon=action.horizon,
+                    priority="",
+                    reason=(
+                        f"Recommended for {unit.name} at level {lv} {lname} ({whose.lower()} score {fmt_score(score)})."
+                    ),
+                    rationale="",
+                    action=key,
                 )
             )
     return [attrs.evolve(e, rank=i) for i, e in enumerate(entries, start=1)], basis

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
-from implassess import __version__
+from implassess._version import __version__
 from implassess.errors import ImplassessError
 from implassess.outputs.files import is_partial, sha256_file, write_atomic
 from implassess.participants.model import CohortSummary, ManifestEntry, ParticipantReport
@@ -159,7 +159,7 @@ def make_executor(workers: int = 1, scheduler: Any = None) -> Executor:
 # -- jobs ---------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RenderJob:
     """One PDF to render (picklable: sent to worker processes)."""
 
@@ -193,14 +193,23 @@ def render_job(job: RenderJob) -> ManifestEntry:
             res = render_participant(job.model, job.theme, Path(job.path), reproducible=job.reproducible)
     except Exception as exc:
         return ManifestEntry(
-            job.participant,
-            "",
-            "error",
+            participant=job.participant,
+            file="",
+            status="error",
             warnings=job.warnings,
             reason=f"Rendering failed: {type(exc).__name__}: {exc}",
             model_sha256=job.model_sha256,
         )
-    return ManifestEntry(job.participant, name, "ok", res.sha256, res.pages, job.warnings, "", job.model_sha256)
+    return ManifestEntry(
+        participant=job.participant,
+        file=name,
+        status="ok",
+        sha256=res.sha256,
+        pages=res.pages,
+        warnings=job.warnings,
+        reason="",
+        model_sha256=job.model_sha256,
+    )
 
 
 def model_digest(model: ParticipantReport | CohortSummary, theme: Theme, reproducible: bool) -> str:
@@ -263,14 +272,14 @@ def file_sha256(path: Path) -> str:
 def _entry(d: Mapping[str, Any]) -> ManifestEntry | None:
     try:
         return ManifestEntry(
-            str(d["participant"]),
-            str(d.get("file", "")),
-            "ok" if d.get("status") == "ok" else "error",
-            str(d.get("sha256", "")),
-            int(d.get("pages", 0)),
-            tuple(d.get("warnings", ())),
-            str(d.get("reason", "")),
-            str(d.get("model_sha256", "")),
+            participant=str(d["participant"]),
+            file=str(d.get("file", "")),
+            status="ok" if d.get("status") == "ok" else "error",
+            sha256=str(d.get("sha256", "")),
+            pages=int(d.get("pages", 0)),
+            warnings=tuple(d.get("warnings", ())),
+            reason=str(d.get("reason", "")),
+            model_sha256=str(d.get("model_sha256", "")),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -394,11 +403,23 @@ def run_batch(
             if progress:
                 progress(done[pid])
             return
-        jobs.append(RenderJob(pid, str(path), model, theme, reproducible, digest, warnings))
+        jobs.append(
+            RenderJob(
+                participant=pid,
+                path=str(path),
+                model=model,
+                theme=theme,
+                reproducible=reproducible,
+                model_sha256=digest,
+                warnings=warnings,
+            )
+        )
 
     for o in outcomes:
         if o.report is None:
-            done[o.participant] = ManifestEntry(o.participant, "", "error", warnings=o.warnings, reason=o.reason)
+            done[o.participant] = ManifestEntry(
+                participant=o.participant, file="", status="error", warnings=o.warnings, reason=o.reason
+            )
             prev = previous.get(o.participant)
             if prev is not None and prev.file and prev.file == files[o.participant]:
                 # A report from an earlier run no longer matches the data: do not leave it behind.
@@ -435,18 +456,18 @@ def run_batch(
         for job, res in executor.run(render_job, jobs):
             if isinstance(res, BaseException):
                 res = ManifestEntry(
-                    job.participant,
-                    "",
-                    "error",
+                    participant=job.participant,
+                    file="",
+                    status="error",
                     warnings=job.warnings,
                     reason=f"Rendering failed: {type(res).__name__}: {res}",
                     model_sha256=job.model_sha256,
                 )
-            done[job.participant] = res  # type: ignore[assignment]
-            journal.write(json.dumps(res.as_dict(), ensure_ascii=False) + "\n")  # type: ignore[union-attr]
+            done[job.participant] = res
+            journal.write(json.dumps(res.as_dict(), ensure_ascii=False) + "\n")
             journal.flush()
             if progress:
-                progress(res)  # type: ignore[arg-type]
+                progress(res)
     doc = manifest()
     entries = tuple(done[o.participant] for o in outcomes)
     _atomic_write(out_dir / MANIFEST_JSON, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")

@@ -25,7 +25,7 @@ from implassess.participants.model import (
 )
 
 if TYPE_CHECKING:
-    from implassess.participants.assemble import BuildOptions, Outcome
+    from implassess.participants.records import BuildOptions, Outcome
 
 
 def summarise(
@@ -109,19 +109,19 @@ def _block(
         enough = int(has.sum()) >= options.min_cohort
         units.append(
             CohortUnit(
-                unit.key,
-                unit.name,
-                "dimension" if unit.kind == "dimension" else "facet",
-                int(has.sum()),
-                opt_float(float(np.nanmean(s))) if enough else None,
-                opt_float(float(np.nanmean(o))) if enough else None,
-                opt_float(float(np.nanmean(g))) if enough else None,
-                sum(1 for f in flags if f == "blind-spot") if enough else 0,
-                sum(1 for f in flags if f == "hidden-strength") if enough else 0,
-                levels if enough else (),
-                mean_change,
-                improved,
-                declined,
+                key=unit.key,
+                name=unit.name,
+                kind="dimension" if unit.kind == "dimension" else "facet",
+                n=int(has.sum()),
+                mean_self=opt_float(float(np.nanmean(s))) if enough else None,
+                mean_others=opt_float(float(np.nanmean(o))) if enough else None,
+                mean_gap=opt_float(float(np.nanmean(g))) if enough else None,
+                blind_spots=sum(1 for f in flags if f == "blind-spot") if enough else 0,
+                hidden_strengths=sum(1 for f in flags if f == "hidden-strength") if enough else 0,
+                levels=levels if enough else (),
+                mean_change=mean_change,
+                improved=improved,
+                declined=declined,
             )
         )
     raters = []

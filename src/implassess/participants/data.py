@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # -- the scored export ----------------------------------------------------------------------
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, kw_only=True)
 class UnitRef:
     """A dimension or facet of one instrument of the battery."""
 
@@ -70,7 +70,7 @@ class ItemRef:
     """Reverse-keyed."""
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, kw_only=True)
 class Data360:
     """Every accepted rating of the export, scored, one row per rater form."""
 
@@ -119,7 +119,8 @@ def load_360(
 ) -> Data360:
     """Read and score a 360 export for every instrument, rows lined up by their row in the file."""
     from implassess.ingest import read_responses
-    from implassess.scoring import score_respondents
+    from implassess.plugins import scoring_rule_for
+    from implassess.scoring.engine import score_respondents
 
     scored = []
     for inst in instruments:
@@ -132,7 +133,7 @@ def load_360(
                     f"The 360 export has no {needed!r} column; expected columns participant, relationship "
                     "(self, manager, peer, direct-report, other) and optionally wave, then the item columns.",
                 )
-        scored.append((inst, rs, score_respondents(rs)))
+        scored.append((inst, rs, score_respondents(rs, scoring_rule_for(inst))))
 
     # One record per line of the export, keyed by its row number: a rater id can appear
     # in several waves (or for several participants), and those rows must never merge.
@@ -190,15 +191,15 @@ def load_360(
         for u in sc.units:
             units.append(
                 UnitRef(
-                    f"{inst.id}/{u.id}",
-                    u.id,
-                    u.name,
-                    u.kind,
-                    f"{inst.id}/{u.dimension}",
-                    k,
-                    tuple(base + j for j in u.columns),
-                    float(u.low),
-                    float(u.high),
+                    key=f"{inst.id}/{u.id}",
+                    id=u.id,
+                    name=u.name,
+                    kind=u.kind,
+                    dimension=f"{inst.id}/{u.dimension}",
+                    instrument=k,
+                    items=tuple(base + j for j in u.columns),
+                    low=float(u.low),
+                    high=float(u.high),
                 )
             )
         if rs.rejected:
@@ -206,19 +207,19 @@ def load_360(
     if n == 0:
         raise InputError(str(path), "The 360 export has no accepted rows.")
     return Data360(
-        tuple(instruments),
-        tuple(ids),
-        tuple(rownum),
-        tuple(attrs_by["participant"]),
-        tuple(attrs_by["relationship"]),
-        tuple(attrs_by["wave"]),
-        tuple(attrs_by["cohort"]),
-        tuple(comment),
-        tuple(units),
-        tuple(items),
-        np.concatenate(pomp_cols, axis=1),
-        np.concatenate(value_cols, axis=1),
-        tuple(warnings),
+        instruments=tuple(instruments),
+        respondent_ids=tuple(ids),
+        rows=tuple(rownum),
+        participant=tuple(attrs_by["participant"]),
+        relationship=tuple(attrs_by["relationship"]),
+        wave=tuple(attrs_by["wave"]),
+        cohort=tuple(attrs_by["cohort"]),
+        comment=tuple(comment),
+        units=tuple(units),
+        items=tuple(items),
+        pomp=np.concatenate(pomp_cols, axis=1),
+        values=np.concatenate(value_cols, axis=1),
+        warnings=tuple(warnings),
     )
 
 
@@ -271,7 +272,7 @@ def read_roster(path: Path) -> dict[str, Person]:
 # -- one participant in one wave ---------------------------------------------------------
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, kw_only=True)
 class Rated:
     """One participant's ratings in one wave, after the rater minimums."""
 
@@ -351,18 +352,18 @@ def rate(data: Data360, rows: np.ndarray, rules: AnonymityRules) -> Rated:
         o_units, o_items, comments = nan_u, nan_i, []
     key = f"{data.participant[rows[0]]}|{data.wave[rows[0]]}" if rows.size else ""
     return Rated(
-        counts,
-        vis,
-        self_u,
-        o_units,
-        g_units,
-        self_i,
-        o_items,
-        g_items,
-        t3.shuffled(comments, key),
-        tuple(data.comment[r] for r in self_rows[-1:] if data.comment[r]),
-        s is not None,
-        tuple(warnings),
+        counts=counts,
+        visibility=vis,
+        self_units=self_u,
+        others_units=o_units,
+        group_units=g_units,
+        self_items=self_i,
+        others_items=o_items,
+        group_items=g_items,
+        comments=t3.shuffled(comments, key),
+        self_comments=tuple(data.comment[r] for r in self_rows[-1:] if data.comment[r]),
+        has_self=s is not None,
+        warnings=tuple(warnings),
     )
 
 

@@ -8,14 +8,15 @@ only at display by :mod:`implassess.report.fmt`. Strings are plain text, never m
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Final, Literal
 
 import attrs
 
 #: Rater groups in report order. ``self`` and ``all-others`` are not in this list.
 RATER_GROUPS = ("manager", "peer", "direct-report", "other")
-SELF = "self"
-ALL_OTHERS = "all-others"
+SELF: Final = "self"
+ALL_OTHERS: Final = "all-others"
 GROUP_LABELS = {
     SELF: "Self",
     "manager": "Manager",
@@ -25,11 +26,12 @@ GROUP_LABELS = {
     ALL_OTHERS: "All others",
 }
 Flag = Literal["blind-spot", "hidden-strength"]
+Whose = Literal["self", "all-others"]
 Status = Literal["ok", "error"]
 
 
-def _tuple(value: object) -> tuple:  # type: ignore[type-arg]
-    return tuple(value)  # type: ignore[call-overload]
+def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(value)
 
 
 @attrs.frozen
@@ -105,7 +107,7 @@ class GroupInfo:
     """Why the group is not shown, or how its raters are used."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class UnitRow:
     """A dimension or facet: self, all others, each shown group, cohort, gap."""
 
@@ -143,7 +145,7 @@ class UnitRow:
     """Blind spot (self far above others) or hidden strength (far below)."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ItemRow:
     """One item: self, all others, each shown group, gap, on the answer scale (after reverse keying)."""
 
@@ -169,7 +171,7 @@ class ItemRow:
     """Reverse-keyed: values are recoded, so agreement with the text lowers them."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ChangeRow:
     """Reliable change of one dimension between two waves, for self or all others."""
 
@@ -177,7 +179,7 @@ class ChangeRow:
     """Unit key."""
     name: str
     """Display name."""
-    source: Literal["self", "all-others"]
+    source: Whose
     """Whose ratings."""
     before: float | None
     """Score in the comparison wave, 0–100."""
@@ -207,7 +209,7 @@ class ChangeRow:
         return "improved" if self.rci > 0 else "declined"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PlanEntry:
     """One entry of the development plan."""
 
@@ -229,7 +231,7 @@ class PlanEntry:
     """Action id (for the cohort's development themes)."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ParticipantReport:
     """Everything one participant's private report shows (and nothing about anyone else)."""
 
@@ -300,7 +302,7 @@ class ParticipantReport:
         return any(g.key == ALL_OTHERS and g.shown for g in self.groups)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class CohortUnit:
     """One dimension or facet across a cohort: means and counts, no individual's data."""
 
@@ -350,7 +352,7 @@ class CohortBlock:
     """(action title, participants whose plan includes it), most frequent first."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class CohortSummary:
     """The cohort summary PDF: aggregates only."""
 
@@ -378,7 +380,7 @@ class CohortSummary:
     """Participants without a report (their reasons are in the manifest)."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ManifestEntry:
     """One output of a batch: a participant's report or the cohort summary."""
 

@@ -18,6 +18,7 @@ import math
 import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,6 +28,8 @@ from implassess.scoring import stats
 #: Gaps within this distance of the threshold count as at it (and are not flagged), so a
 #: gap computed as 33.333333333333336 is not a blind spot at a threshold of 100/3.
 THRESHOLD_TOLERANCE = 1e-9
+
+Span = TypeVar("Span", float, np.ndarray)
 
 _ALIASES = {
     "self": SELF,
@@ -124,8 +127,8 @@ def gap(self_values: np.ndarray, others: np.ndarray) -> np.ndarray:
     return np.asarray(self_values, dtype=np.float64) - np.asarray(others, dtype=np.float64)
 
 
-def gap_threshold(span: float, fraction: float = 1 / 3) -> float:
-    """The blind-spot threshold: ``fraction`` of the scale range ``span`` (max − min)."""
+def gap_threshold(span: Span, fraction: float = 1 / 3) -> Span:
+    """The blind-spot threshold: ``fraction`` of the scale range ``span`` (max − min), one or one per gap."""
     return fraction * span
 
 

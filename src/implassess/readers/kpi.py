@@ -46,8 +46,8 @@ class KpiSheetReader:
     def read(self, path: Path, options: dict[str, Any]) -> RawTable:
         source = str(path)
         if not is_workbook(path):
-            records, meta = text_records(path, options)
-            table, _ = table_from_records(source, self.name, records, meta=meta)
+            text_rows, meta = text_records(path, options)
+            table, _ = table_from_records(source, self.name, text_rows, meta=meta)
             table.meta["numeric_cells"] = set()
             table.meta["percent_cells"] = set()
             return table
@@ -56,7 +56,7 @@ class KpiSheetReader:
         percent: set[tuple[int, int]] = set()
         records: list[list[str | None]] = []
         for rownum, values in sheet.rows:
-            cells = []
+            cells: list[str | None] = []
             for j, v in enumerate(values):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     numeric.add((rownum, j))
@@ -71,7 +71,7 @@ class KpiSheetReader:
         return table
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, kw_only=True)
 class KpiSheet:
     """Typed KPI values with accounting, the KPI counterpart of a :class:`ResponseSet`."""
 

@@ -225,7 +225,7 @@ def write_workbook(sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> byt
     import openpyxl
 
     wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    del wb[wb.sheetnames[0]]  # a new workbook starts with one empty sheet
     for name, rows in sheets:
         ws = wb.create_sheet(title=name)
         for r, row in enumerate(rows, start=1):

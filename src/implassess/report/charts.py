@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -22,6 +23,26 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from implassess.report.fmt import fmt_score, is_missing
 from implassess.report.model import LevelBand
 from implassess.report.styles import GREY, INK, LIGHT_GREY, RAG_COLOURS, Look, hex_colour, tint
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+Anchor = Literal["start", "middle", "end", "numeric"]
+
+
+class ShapeStyle(TypedDict, total=False):
+    """Fill and stroke of a shape, as reportlab's shape keywords."""
+
+    fillColor: colors.Color | None
+    strokeColor: colors.Color | None
+    strokeWidth: float
+
+
+class Dash(TypedDict, total=False):
+    """A line's dash pattern, as reportlab's keyword; empty for a solid line."""
+
+    strokeDashArray: Sequence[float]
+
 
 ELLIPSIS = "…"
 
@@ -72,31 +93,41 @@ def hatch(
     return g
 
 
+def dashed(dash: Sequence[float] | None) -> Dash:
+    """The dash keyword for a pattern; none for a solid line (reportlab's default, ``None``)."""
+    return {} if dash is None else {"strokeDashArray": dash}
+
+
 def canvas(look: Look, width: float, height: float) -> Drawing:
     """A drawing whose initial font is the theme's (otherwise reportlab adds Helvetica to the page)."""
-    d = Drawing(width, height)
-    d.initialFontName = look.font
-    return d
+    return Drawing(width, height, initialFontName=look.font)
 
 
 def text_at(
-    x: float, y: float, text: str, font: str, size: float, colour: colors.Color | str = INK, anchor: str = "start"
+    x: float, y: float, text: str, font: str, size: float, colour: colors.Color | str = INK, anchor: Anchor = "start"
 ) -> String:
     fill = hex_colour(colour) if isinstance(colour, str) else colour
     return String(x, y, text, fontName=font, fontSize=size, fillColor=fill, textAnchor=anchor)
 
 
-def triangle(cx: float, cy: float, r: float, down: bool = False, **kw: object) -> Polygon:
+def triangle(cx: float, cy: float, r: float, down: bool = False, **kw: Unpack[ShapeStyle]) -> Polygon:
     s = -1 if down else 1
     return Polygon([cx - r, cy - s * r * 0.8, cx + r, cy - s * r * 0.8, cx, cy + s * r], **kw)
 
 
-def diamond(cx: float, cy: float, r: float, **kw: object) -> Polygon:
+def diamond(cx: float, cy: float, r: float, **kw: Unpack[ShapeStyle]) -> Polygon:
     return Polygon([cx, cy + r, cx + r, cy, cx, cy - r, cx - r, cy], **kw)
 
 
-def square(cx: float, cy: float, r: float, **kw: object) -> Rect:
-    return Rect(cx - r, cy - r, 2 * r, 2 * r, **kw)
+def square(cx: float, cy: float, r: float, **kw: Unpack[ShapeStyle]) -> Rect:
+    return rect(cx - r, cy - r, 2 * r, 2 * r, **kw)
+
+
+def rect(x: float, y: float, width: float, height: float, **style: Unpack[ShapeStyle]) -> Rect:
+    """reportlab's ``Rect`` with typed style keywords."""
+    # types-reportlab declares Rect's keywords as ``**kw: _SolidShapeKwArgs`` (each value a
+    # whole TypedDict) instead of ``Unpack[...]``, so every real keyword is reported wrongly.
+    return Rect(x, y, width, height, **style)  # type: ignore[arg-type]
 
 
 # -- level gauge ----------------------------------------------------------------------
@@ -130,7 +161,7 @@ def level_gauge(
     for band in levels:
         fill = band_fill(look, band.level, len(levels))
         bx, bw = x(band.min), x(band.max) - x(band.min)
-        d.add(Rect(bx, bar_y, bw, bar_h, fillColor=fill, strokeColor=colors.white, strokeWidth=1))
+        d.add(rect(bx, bar_y, bw, bar_h, fillColor=fill, strokeColor=colors.white, strokeWidth=1))
         label = fit(f"{band.level} {band.name}", look.font, 6.5, bw - 2)
         d.add(text_at(bx + bw / 2, bar_y - 9, label, look.font, 6.5, GREY, "middle"))
     lo, hi = ci
@@ -277,16 +308,16 @@ def radar(
                         fillColor=fill_colour,
                         strokeColor=colour,
                         strokeWidth=width,
-                        strokeDashArray=dash,
                         strokeLineJoin=1,
+                        **dashed(dash),
                     )
                 )
             elif len(run) > 1:
-                d.add(PolyLine(flat, strokeColor=colour, strokeWidth=width, strokeDashArray=dash))
+                d.add(PolyLine(flat, strokeColor=colour, strokeWidth=width, **dashed(dash)))
         for p in points:
             if p is None:
                 continue
-            kw = {"fillColor": colour, "strokeColor": colors.white, "strokeWidth": 0.6}
+            kw: ShapeStyle = {"fillColor": colour, "strokeColor": colors.white, "strokeWidth": 0.6}
             if marker == "circle":
                 d.add(Circle(p[0], p[1], 2.6, **kw))
             elif marker == "triangle":
@@ -304,14 +335,16 @@ def radar_legend(look: Look, width: float, has_target: bool, has_benchmark: bool
     """Legend for :func:`radar`: line style, marker and word for each series."""
     d = canvas(look, width, 14)
     x = 0.0
-    entries = [("Score", look.series(0), None, "circle", 1.9)]
+    entries: list[tuple[str, colors.Color, list[float] | None, str, float]] = [
+        ("Score", look.series(0), None, "circle", 1.9)
+    ]
     if has_target:
         entries.append(("Target", look.accent, [4, 2], "triangle", 1.3))
     if has_benchmark:
         entries.append(("Benchmark", look.series(2), [1.2, 2.0], "square", 1.2))
     for label, colour, dash, marker, w in entries:
-        d.add(Line(x, 5, x + 22, 5, strokeColor=colour, strokeWidth=w, strokeDashArray=dash))
-        kw = {"fillColor": colour, "strokeColor": colors.white, "strokeWidth": 0.6}
+        d.add(Line(x, 5, x + 22, 5, strokeColor=colour, strokeWidth=w, **dashed(dash)))
+        kw: ShapeStyle = {"fillColor": colour, "strokeColor": colors.white, "strokeWidth": 0.6}
         if marker == "circle":
             d.add(Circle(x + 11, 5, 2.6, **kw))
         elif marker == "triangle":
@@ -349,15 +382,15 @@ def facet_bars(
     for i, (name, score) in enumerate(facets):
         y = height - (i + 1) * row + 3
         d.add(text_at(0, y + 3, fit(name, look.font, 8, label_w - 6), look.font, 8, INK))
-        d.add(Rect(x0, y, x1 - x0, row - 6, fillColor=colors.Color(0.95, 0.95, 0.95, alpha=0.6), strokeColor=None))
+        d.add(rect(x0, y, x1 - x0, row - 6, fillColor=colors.Color(0.95, 0.95, 0.95, alpha=0.6), strokeColor=None))
         if is_missing(score):
             d.add(text_at(x0 + 3, y + 3, "no data", look.font, 7, GREY))
             continue
         assert score is not None
-        d.add(Rect(x0, y, x(score) - x0, row - 6, fillColor=look.series(0), strokeColor=None))
+        d.add(rect(x0, y, x(score) - x0, row - 6, fillColor=look.series(0), strokeColor=None))
         label = fmt_score(score)
         lw = stringWidth(label, look.bold, 7.5)
-        d.add(Rect(x(score) + 1.5, y, lw + 3, row - 6, fillColor=colors.white, strokeColor=None))
+        d.add(rect(x(score) + 1.5, y, lw + 3, row - 6, fillColor=colors.white, strokeColor=None))
         d.add(text_at(x(score) + 3, y + 3, label, look.bold, 7.5, INK))
     return d
 
@@ -385,12 +418,12 @@ def sparkline(
 ) -> Drawing:
     """Trend line with the latest point marked and the target as a dashed line; first and last periods labelled."""
     d = canvas(look, width, height)
-    values = [v for _, v in trend if not is_missing(v)]
+    values = [v for _, v in trend if v is not None and not is_missing(v)]
     if not values:
         d.add(text_at(0, height / 2 - 3, "no trend", look.font, 7, GREY))
         return d
-    span = [*values] + ([target] if not is_missing(target) else [])
-    lo, hi = min(span), max(span)  # type: ignore[type-var]
+    span = [*values] + ([target] if target is not None and not is_missing(target) else [])
+    lo, hi = min(span), max(span)
     if hi == lo:
         lo, hi = lo - 1, hi + 1
     pad = (hi - lo) * 0.12
@@ -406,7 +439,7 @@ def sparkline(
         assert target is not None
         ty = xy(0, target)[1]
         d.add(Line(2, ty, width - 2, ty, strokeColor=look.accent, strokeWidth=0.9, strokeDashArray=[2.5, 1.5]))
-    points = [xy(i, v) if not is_missing(v) else None for i, (_, v) in enumerate(trend)]  # type: ignore[arg-type]
+    points = [xy(i, v) if v is not None and not is_missing(v) else None for i, (_, v) in enumerate(trend)]
     _, runs = _segments(points)
     for run in runs:
         if len(run) > 1:

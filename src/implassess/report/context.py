@@ -35,7 +35,7 @@ class Heading(Paragraph):
         self.bookmark = key
 
 
-@attrs.define
+@attrs.define(kw_only=True)
 class ReportContext:
     """The report being laid out, passed to every section's ``render``."""
 

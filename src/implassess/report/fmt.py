@@ -109,10 +109,12 @@ def fmt_date(d: dt.date | str | None) -> str:
         return MISSING
     if isinstance(d, str):
         try:
-            d = dt.date.fromisoformat(d)
+            day = dt.date.fromisoformat(d)
         except ValueError:
             return d
-    return f"{d.day} {d:%B %Y}"
+    else:
+        day = d
+    return f"{day.day} {day:%B %Y}"
 
 
 def fmt_observed(x: float | str | None, statistic: str = "score", unit: str = "") -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from implassess.report.charts import band_fill, canvas, hatch, text_at, wrap
+from implassess.report.charts import band_fill, canvas, hatch, rect, text_at, wrap
 from implassess.report.fmt import fmt_score, is_missing
 from implassess.report.model import HeatmapView, LevelBand
 from implassess.report.styles import GREY, INK, LIGHT_GREY, Look, hex_colour, text_on
@@ -69,7 +69,7 @@ def _heatmap_chunk(
             value = view.cells[g][i]
             if value is None:
                 d.add(
-                    Rect(x, y, cell_w, cell_h, fillColor=hex_colour("#EFEFEF"), strokeColor=colors.white, strokeWidth=1)
+                    rect(x, y, cell_w, cell_h, fillColor=hex_colour("#EFEFEF"), strokeColor=colors.white, strokeWidth=1)
                 )
                 d.add(hatch(x + 0.5, y + 0.5, cell_w - 1, cell_h - 1, hex_colour("#B0B0B0"), spacing=4, stroke=0.5))
                 size = 6.5
@@ -77,7 +77,7 @@ def _heatmap_chunk(
                     size -= 0.5
                 tw = stringWidth(SUPPRESSED, look.font, size)
                 d.add(
-                    Rect(
+                    rect(
                         x + cell_w / 2 - tw / 2 - 2,
                         y + cell_h / 2 - size / 2 - 1.5,
                         tw + 4,
@@ -92,7 +92,7 @@ def _heatmap_chunk(
                 continue
             if is_missing(value):
                 d.add(
-                    Rect(
+                    rect(
                         x,
                         y,
                         cell_w,
@@ -106,7 +106,7 @@ def _heatmap_chunk(
                 continue
             band = level_of(levels, value)
             fill = band_fill(look, band.level, len(levels)) if band else colors.white
-            d.add(Rect(x, y, cell_w, cell_h, fillColor=fill, strokeColor=colors.white, strokeWidth=1))
+            d.add(rect(x, y, cell_w, cell_h, fillColor=fill, strokeColor=colors.white, strokeWidth=1))
             d.add(text_at(x + cell_w / 2, y + cell_h / 2 - 3, fmt_score(value), look.bold, 8, text_on(fill), "middle"))
     return d
 
@@ -135,12 +135,12 @@ def heatmap_legend(look: Look, levels: Sequence[LevelBand], width: float, min_gr
         for text, kind, w in line:
             if kind.startswith("level"):
                 fill = band_fill(look, int(kind[5:]), len(levels))
-                d.add(Rect(x, y, 12, 9, fillColor=fill, strokeColor=None))
+                d.add(rect(x, y, 12, 9, fillColor=fill, strokeColor=None))
             elif kind == "suppressed":
-                d.add(Rect(x, y, 12, 9, fillColor=hex_colour("#EFEFEF"), strokeColor=None))
+                d.add(rect(x, y, 12, 9, fillColor=hex_colour("#EFEFEF"), strokeColor=None))
                 d.add(hatch(x, y, 12, 9, hex_colour("#B0B0B0"), spacing=3, stroke=0.5))
             else:
-                d.add(Rect(x, y, 12, 9, fillColor=colors.white, strokeColor=hex_colour(LIGHT_GREY), strokeWidth=0.5))
+                d.add(rect(x, y, 12, 9, fillColor=colors.white, strokeColor=hex_colour(LIGHT_GREY), strokeWidth=0.5))
             label = text[2:] if kind == "none" else text
             d.add(text_at(x + 16, y + 1.5, label, look.font, 7.5, INK))
             x += w

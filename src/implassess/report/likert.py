@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from reportlab.graphics.shapes import Drawing, Line, Rect
+from reportlab.graphics.shapes import Drawing, Line
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from implassess.report.charts import canvas, fit, hatch, text_at
+from implassess.report.charts import Anchor, canvas, fit, hatch, rect, text_at
 from implassess.report.fmt import fmt_pct
 from implassess.report.model import ItemDistribution
 from implassess.report.styles import GREY, INK, LIGHT_GREY, Look, hex_colour, text_on, tint
@@ -100,14 +100,14 @@ def diverging_bar(
     for sx, w, i in segs:
         if w <= 0:
             continue
-        d.add(Rect(sx, y, w, h, fillColor=fills[i], strokeColor=colors.white, strokeWidth=0.5))
+        d.add(rect(sx, y, w, h, fillColor=fills[i], strokeColor=colors.white, strokeWidth=0.5))
         if i in left:
             d.add(hatch(sx, y, w, h, HATCH, spacing=3.5, stroke=0.6))
         label = fmt_pct(pct[i])
         tw = stringWidth(label, look.bold, 6.5)
         if w >= tw + 3:
             if i in left:  # a plain patch under the number keeps it readable on the hatching
-                d.add(Rect(sx + (w - tw) / 2 - 1, y + 2, tw + 2, h - 4, fillColor=fills[i], strokeColor=None))
+                d.add(rect(sx + (w - tw) / 2 - 1, y + 2, tw + 2, h - 4, fillColor=fills[i], strokeColor=None))
             d.add(text_at(sx + w / 2, y + h / 2 - 2.3, label, look.bold, 6.5, text_on(fills[i]), "middle"))
     # The centre line as ticks above and below the bar, so it never crosses a printed label.
     for y0, y1 in ((0, y + 0.5), (y + h - 0.5, height)):
@@ -123,7 +123,7 @@ def diverging_axis(look: Look, width: float, extent: float = 100.0) -> Drawing:
     ticks = [k * step for k in range(-int(extent // step), int(extent // step) + 1)]
     for v in ticks:
         label = "0" if v == 0 else f"{abs(v):g}%"
-        anchor = "start" if v == -extent else "end" if v == extent else "middle"
+        anchor: Anchor = "start" if v == -extent else "end" if v == extent else "middle"
         d.add(text_at(mid + v * scale, 2, label, look.font, 6.5, GREY, anchor))
     return d
 
@@ -149,7 +149,7 @@ def diverging_legend(look: Look, labels: Sequence[str], width: float) -> Drawing
     for row, line in enumerate(lines):
         x, y = 0.0, 13 * (len(lines) - row - 1) + 2
         for i, text, w in line:
-            d.add(Rect(x, y, 10, 8, fillColor=fills[i], strokeColor=None))
+            d.add(rect(x, y, 10, 8, fillColor=fills[i], strokeColor=None))
             if i in left:
                 d.add(hatch(x, y, 10, 8, HATCH, spacing=3.5, stroke=0.6))
             d.add(text_at(x + 14, y + 1, text, look.font, 7.5, INK))

@@ -27,7 +27,7 @@ def _pairs(value: Any) -> tuple[tuple[Any, Any], ...]:
     return tuple((a, b) for a, b in value)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ReportMeta:
     """Who the report is for and how the PDF describes itself."""
 
@@ -151,7 +151,7 @@ class ActionView:
     """When, e.g. ``30 days``."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class DimensionView:
     """One dimension's result and the evidence behind it."""
 
@@ -250,7 +250,7 @@ class ChangeView:
         return self.ci_low is not None and self.ci_high is not None and (self.ci_low > 0 or self.ci_high < 0)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class KpiView:
     """One KPI on the scorecard."""
 
@@ -274,7 +274,7 @@ class KpiView:
     """Date by which the target should be met."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PlanItem:
     """One ranked entry of the action plan, with the trigger that raised it."""
 
@@ -317,7 +317,7 @@ class ReliabilityRow:
     """Respondents."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class AppendixView:
     """Methodology and data quality."""
 
@@ -346,7 +346,7 @@ class AppendixView:
     """Further notes (one paragraph each)."""
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ReportModel:
     """Everything an organisation report shows."""
 

@@ -36,7 +36,8 @@ class ReportLoader(jinja2.ChoiceLoader):
 
     def add_plugin_folder(self, path: Path | str) -> None:
         """Search ``path`` after the client folders, before the bundled templates."""
-        self.loaders.insert(len(self.loaders) - 1, jinja2.FileSystemLoader(str(path)))
+        *searched, bundled = self.loaders
+        self.loaders = [*searched, jinja2.FileSystemLoader(str(path)), bundled]
 
 
 FILTERS = {

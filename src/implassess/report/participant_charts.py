@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, Rect
+from reportlab.graphics.shapes import Circle, Drawing, Line
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from implassess.report.charts import band_fill, canvas, diamond, fit, text_at, triangle
+from implassess.report.charts import band_fill, canvas, diamond, fit, rect, text_at, triangle
 from implassess.report.fmt import is_missing
 from implassess.report.styles import GREY, INK, LIGHT_GREY, Look
 
@@ -49,7 +49,7 @@ def score_dots(
     for lv, name, lo, hi in levels:
         fill = band_fill(look, lv, n_levels)
         light = colors.Color(fill.red, fill.green, fill.blue, alpha=0.35)
-        d.add(Rect(x(lo), bottom, x(hi) - x(lo), plot_top - bottom, fillColor=light, strokeColor=None))
+        d.add(rect(x(lo), bottom, x(hi) - x(lo), plot_top - bottom, fillColor=light, strokeColor=None))
         label = fit(f"{lv} {name}", look.font, 6.5, x(hi) - x(lo) - 2)
         d.add(text_at((x(lo) + x(hi)) / 2, plot_top + 2, label, look.font, 6.5, GREY, "middle"))
     for tick in (0, 20, 40, 60, 80, 100):
@@ -61,9 +61,9 @@ def score_dots(
         indent = 10.0 if facet else 0.0
         d.add(text_at(indent, y - 3, fit(label, font, 8, label_w - indent - 8), font, 8, INK))
         d.add(Line(x0, y, x1, y, strokeColor=colors.Color(1, 1, 1, alpha=0.9), strokeWidth=0.4))
-        present = [values.get(k) for k, _ in SERIES if not is_missing(values.get(k))]
+        present = [v for k, _ in SERIES if (v := values.get(k)) is not None and not is_missing(v)]
         if len(present) >= 2:
-            lo, hi = min(present), max(present)  # type: ignore[type-var]
+            lo, hi = min(present), max(present)
             d.add(Line(x(lo), y, x(hi), y, strokeColor=colors.HexColor(GREY), strokeWidth=0.8))
         for key, _ in SERIES:
             v = values.get(key)

@@ -85,7 +85,7 @@ def _block(look: Look, s: CohortSummary, b: CohortBlock, k: int, width: float) -
     rows = [head]
     for u in b.units:
         if u.kind == "dimension":
-            counts = list(u.levels) or [None] * len(s.levels)
+            counts: list[int | None] = list(u.levels) or [None] * len(s.levels)
             rows.append([u.name, *(_count(c) for c in counts)])
     n = len(s.levels)
     out.append(table(look, rows, [width - n * 62, *[62] * n]))

@@ -10,7 +10,7 @@ name in the target folder and moved into place, so no reader sees half a PDF.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,11 @@ def _numbered_canvas(look: Look) -> type[Canvas]:
     """A canvas that keeps every page until ``save`` and then prints "Page N of M" on each."""
 
     class NumberedCanvas(Canvas):
+        # reportlab's page state, private and so not in types-reportlab: kept and restored per page.
+        _pagesize: tuple[float, float]
+        _pageNumber: int
+        _startPage: Callable[[], None]
+
         def __init__(self, *args: Any, **kw: Any):
             super().__init__(*args, **kw)
             self._pages: list[dict[str, Any]] = []
@@ -113,7 +118,7 @@ def write_pdf(
         subject=subject,
         confidentiality=confidentiality,
     )
-    model = ReportModel(meta, Overall(None, None), (), ())
+    model = ReportModel(meta=meta, overall=Overall(None, None), levels=(), dimensions=())
     body, cover = render.page_frames(look, cover_fraction=0.30)
     with atomic_path(out_path) as tmp:
         doc = _Doc(

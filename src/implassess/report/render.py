@@ -30,7 +30,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from implassess import __version__, plugins
+from implassess import plugins
+from implassess._version import __version__
 from implassess.contracts import ReportSection, Theme
 from implassess.errors import Finding, ImplassessError, InstrumentError, NotFoundError
 from implassess.formats.theme import validate
@@ -387,12 +388,12 @@ def page_frames(look: Look, cover_fraction: float) -> tuple[Frame, Frame]:
 
 def resolve_theme(theme: Theme | str) -> Theme:
     """A checked theme record, looked up by name when given a string."""
-    if not isinstance(theme, Theme):
-        themes = plugins.get_themes()
-        if theme not in themes:
-            raise NotFoundError("theme", theme, list(themes))
-        theme = themes[theme]
-    return validate(theme)
+    if isinstance(theme, Theme):
+        return validate(theme)
+    themes = plugins.get_themes()
+    if theme not in themes:
+        raise NotFoundError("theme", theme, list(themes))
+    return validate(themes[theme])
 
 
 def make_context(model: ReportModel, theme: Theme | str, template_dirs: Iterable[Path] = ()) -> ReportContext:
@@ -400,7 +401,7 @@ def make_context(model: ReportModel, theme: Theme | str, template_dirs: Iterable
     th = resolve_theme(theme)
     look = make_look(th)
     env = narrative.make_environment(template_dirs)
-    return ReportContext(model, th, look, env, look.page_size[0] - 2 * MARGIN_X)
+    return ReportContext(model=model, theme=th, look=look, env=env, width=look.page_size[0] - 2 * MARGIN_X)
 
 
 def render_report(

@@ -16,6 +16,7 @@ from implassess.report.model import (
     ActionView,
     AppendixView,
     DimensionView,
+    Direction,
     FacetScore,
     HeatmapView,
     ItemDistribution,
@@ -23,6 +24,7 @@ from implassess.report.model import (
     LevelBand,
     Overall,
     PlanItem,
+    Rag,
     ReliabilityRow,
     ReportMeta,
     ReportModel,
@@ -510,7 +512,7 @@ def _dimension_actions(did: str) -> tuple[str, ...]:
 def _kpis() -> tuple[KpiView, ...]:
     q = ("Q4 2025", "Q1 2026", "Q2 2026", "Q3 2026")
     d = dt.date(2027, 6, 30)
-    rows = [
+    rows: list[tuple[str, str, tuple[float | None, ...], float, Direction]] = [
         ("Initiatives stated as operational promises", "%", (18.0, 25.0, 31.0, 42.5), 80.0, "higher"),
         ("Median days from approval to go-live", "days", (212.0, 198.0, 205.0, 187.0), 150.0, "lower"),
         ("Handoff SLA breaches per month", "count", (41.0, 37.0, 30.0, 26.0), 10.0, "lower"),
@@ -530,10 +532,22 @@ def _kpis() -> tuple[KpiView, ...]:
         assert value is not None
         meets = value >= target if direction == "higher" else value <= target
         near = value >= 0.85 * target if direction == "higher" else value <= 1.2 * target
-        rag = "green" if meets else "amber" if near else "red"
+        rag: Rag = "green" if meets else "amber" if near else "red"
         ratio = value / target if direction == "higher" else target / value
         level = 5 if meets else 4 if ratio >= 0.9 else 3 if ratio >= 0.75 else 2 if ratio >= 0.5 else 1
-        out.append(KpiView(name, unit, value, target, level, rag, tuple(zip(q, values, strict=True)), direction, d))
+        out.append(
+            KpiView(
+                name=name,
+                unit=unit,
+                value=value,
+                target=target,
+                level=level,
+                rag=rag,
+                trend=tuple(zip(q, values, strict=True)),
+                direction=direction,
+                deadline=d,
+            )
+        )
     return tuple(out)
 
 
@@ -622,6 +636,18 @@ def _plan(dims: list[DimensionView]) -> tuple[PlanItem, ...]:
         title, description, horizon = _ACTIONS[key]
         unit = "%" if statistic == "value" else ""
         out.append(
-            PlanItem(rank, priority, title, description, trigger, why, label, observed, horizon, statistic, unit)
+            PlanItem(
+                rank=rank,
+                priority=priority,
+                title=title,
+                description=description,
+                trigger=trigger,
+                rationale=why,
+                target_label=label,
+                observed=observed,
+                horizon=horizon,
+                statistic=statistic,
+                unit=unit,
+            )
         )
     return tuple(out)

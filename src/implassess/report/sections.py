@@ -223,7 +223,7 @@ def _key_figures(ctx: ReportContext, d: DimensionView) -> Table:
         fmt_score(d.target),
         fmt_score(d.benchmark),
     ]
-    widths = [40, 68, 68, 38, 44, 58, 46]
+    widths: list[float] = [40, 68, 68, 38, 44, 58, 46]
     widths.append(ctx.width - sum(widths))
     extra: list[tuple[Any, ...]] = []
     if agreement == "low":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import attrs
 from reportlab.lib import colors
@@ -107,7 +108,7 @@ class Look:
         """Series colour ``i`` of the palette."""
         return hex_colour(self.palette[i % len(self.palette)])
 
-    def table_style(self, commands: list[tuple[object, ...]]) -> TableStyle:
+    def table_style(self, commands: list[tuple[Any, ...]]) -> TableStyle:
         """A table style whose cell font is the theme's: reportlab otherwise sets Helvetica on
         every cell, even cells holding paragraphs, and the PDF then references a font it
         does not embed."""

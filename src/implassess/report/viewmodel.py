@@ -1,5 +1,7 @@
 """From scoring profiles to the report's view-model.
 
+The profiles may come straight from scoring or, as ``implassess run`` and ``implassess
+report`` do, back from a run folder's profile.json files (:mod:`implassess.report.rundir`).
 The adapter copies numbers from the profiles unchanged (the renderer rounds only at
 display), so the PDF, the profile JSON and the CSVs show the same values. It adds the
 words the instruments hold: level names and descriptors, item text, recommended
@@ -10,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -33,7 +35,13 @@ from implassess.report.model import (
     ReportModel,
 )
 from implassess.scoring.groups import UnitStats
-from implassess.scoring.pipeline import ScoringResult
+from implassess.scoring.profile import Profile
+
+if TYPE_CHECKING:
+    from implassess.scoring.change import GroupChange
+
+#: Instrument id → (the earlier wave's organisation score per dimension id, group changes).
+Changes = Mapping[str, tuple[Mapping[str, "float | None"], Sequence["GroupChange"]]]
 
 _PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -44,8 +52,8 @@ class ScoredInstrument:
 
     instrument: Instrument
     """The instrument."""
-    result: ScoringResult
-    """Its scoring result (profile and respondent scores)."""
+    profile: Profile
+    """Its profile (the scoring result's, or read back from profile.json)."""
     weight: float = 1.0
     """Weight in the battery's overall score."""
     form: str | None = None
@@ -58,12 +66,12 @@ def _num(x: float | None) -> float | None:
 
 def battery_overall(scored: Sequence[ScoredInstrument]) -> float | None:
     """Weighted mean of the instruments' overall scores (instruments without one are left out)."""
-    pairs = [
-        (s.weight, s.result.profile.organisation.overall.score_0_100)
-        for s in scored
-        if s.result.profile.organisation.overall is not None
-        and _num(s.result.profile.organisation.overall.score_0_100) is not None
-    ]
+    pairs: list[tuple[float, float]] = []
+    for s in scored:
+        overall = s.profile.organisation.overall
+        value = _num(overall.score_0_100) if overall is not None else None
+        if value is not None:
+            pairs.append((s.weight, value))
     if not pairs:
         return None
     return sum(w * v for w, v in pairs) / sum(w for w, _ in pairs)
@@ -80,7 +88,7 @@ def overall_basis(scored: Sequence[ScoredInstrument]) -> str:
 
 def _dimension_view(s: ScoredInstrument, unit: UnitStats, variables: dict[str, str], dim_id: str) -> DimensionView:
     inst = s.instrument
-    org = s.result.profile.organisation
+    org = s.profile.organisation
     dim = inst.dimension(unit.id)
     level_text = next((lt for lt in dim.levels if lt.level == unit.level), None)
     actions = tuple(
@@ -139,10 +147,10 @@ def _heatmap(scored: Sequence[ScoredInstrument], by: str) -> HeatmapView | None:
     columns: list[tuple[str, str, str]] = []  # (instrument id, dimension id, name)
     groups: dict[str, dict[tuple[str, str], float | None]] = {}
     for s in scored:
-        breakdown = next((b for b in s.result.profile.breakdowns if b.by == (by,)), None)
+        breakdown = next((b for b in s.profile.breakdowns if b.by == (by,)), None)
         if breakdown is None:
             continue
-        dims = [u.id for u in s.result.profile.organisation.dimensions if u.source == "items"]
+        dims = [u.id for u in s.profile.organisation.dimensions if u.source == "items"]
         columns += [(s.instrument.id, d, s.instrument.dimension(d).name) for d in dims]
         for g in breakdown.groups:
             row = groups.setdefault(g.key.get(by, g.label), {})
@@ -173,7 +181,7 @@ def _plan(scored: Sequence[ScoredInstrument]) -> tuple[PlanItem, ...]:
         names.update({f.id: f.name for d in inst.dimensions for f in d.facets})
         names.update({k.id: k.name for k in inst.kpis})
         units = {k.id: k.unit for k in inst.kpis}
-        for a in s.result.profile.actions:
+        for a in s.profile.actions:
             gap = a.gap if a.gap is not None else -math.inf
             entries.append((_PRIORITY_ORDER.get(a.priority, 3), -gap, order, a.rank, a, names, units))
     entries.sort(key=lambda e: e[:4])
@@ -202,7 +210,7 @@ def _kpis(scored: Sequence[ScoredInstrument]) -> tuple[KpiView, ...]:
     views = []
     for s in scored:
         declared = {k.id: k for k in s.instrument.kpis}
-        for k in s.result.profile.kpis:
+        for k in s.profile.kpis:
             deadline = declared[k.id].deadline if k.id in declared else None
             views.append(
                 KpiView(
@@ -220,26 +228,23 @@ def _kpis(scored: Sequence[ScoredInstrument]) -> tuple[KpiView, ...]:
     return tuple(views)
 
 
-def _change(
-    scored: Sequence[ScoredInstrument], changes: dict[str, tuple[Any, Sequence[Any]]]
-) -> tuple[ChangeView, ...]:
-    """Organisation-level change per item-scored dimension, from the earlier wave's result
+def _change(scored: Sequence[ScoredInstrument], changes: Changes) -> tuple[ChangeView, ...]:
+    """Organisation-level change per item-scored dimension, from the earlier wave's scores
     and the group changes computed by :func:`implassess.scoring.change.compare_profiles`."""
     out = []
     for s in scored:
         if s.instrument.id not in changes:
             continue
-        before, group_changes = changes[s.instrument.id]
-        earlier = {u.id: u for u in before.profile.organisation.dimensions}
+        earlier, group_changes = changes[s.instrument.id]
         by_unit = {c.unit: c for c in group_changes if c.group == "organisation"}
-        for unit in s.result.profile.organisation.dimensions:
+        for unit in s.profile.organisation.dimensions:
             c = by_unit.get(unit.id)
             if unit.source != "items" or c is None or unit.id not in earlier:
                 continue
             out.append(
                 ChangeView(
                     name=s.instrument.dimension(unit.id).name,
-                    before=_num(earlier[unit.id].score_0_100),
+                    before=_num(earlier[unit.id]),
                     after=_num(unit.score_0_100),
                     diff=_num(c.score_diff),
                     ci_low=_num(c.score_ci_low),
@@ -260,17 +265,21 @@ def build_report_model(
     excluded: Sequence[tuple[str, int]] = (),
     min_group_size: int = 5,
     notes: Sequence[str] = (),
-    changes: dict[str, tuple[Any, Sequence[Any]]] | None = None,
+    changes: Changes | None = None,
     change_labels: tuple[str, str] = ("", ""),
 ) -> ReportModel:
-    """The report view-model of one or more scored instruments (a battery)."""
+    """The report view-model of one or more scored instruments (a battery).
+
+    ``changes`` gives, per instrument id, the earlier wave's organisation dimension scores
+    and the group changes; ``change_labels`` names the (earlier, later) waves.
+    """
     variables = variables or {}
     first = scored[0].instrument
     levels = tuple(LevelBand(lv.level, lv.name, lv.min, lv.max) for lv in first.maturity.levels)
     dims: list[DimensionView] = []
     seen: set[str] = set()
     for s in scored:
-        for unit in s.result.profile.organisation.dimensions:
+        for unit in s.profile.organisation.dimensions:
             if unit.suppressed or unit.source != "items":
                 continue
             vid = unit.id if unit.id not in seen else f"{s.instrument.id}.{unit.id}"
@@ -285,7 +294,7 @@ def build_report_model(
     strengths = tuple(d.id for d in ranked[:3])
     gaps = tuple(d.id for d in sorted(scored_dims, key=lambda d: (d.score_0_100 or 0, d.id))[:3])
     reliability = tuple(ReliabilityRow(d.name, d.alpha, d.rwg_j, d.n) for d in dims)
-    data = scored[0].result.profile.data
+    data = scored[0].profile.data
     read, accepted, rejected = rows if rows is not None else (data.rows_read, data.accepted, data.rejected)
     share = first.scoring.min_answered
     appendix = AppendixView(

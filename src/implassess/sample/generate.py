@@ -25,6 +25,7 @@ import numpy as np
 
 from implassess.errors import ImplassessError, NotFoundError
 from implassess.model import Battery, Instrument
+from implassess.outputs.files import write_atomic
 from implassess.sample.model import (
     P_DONT_KNOW,
     ItemDimension,
@@ -36,6 +37,7 @@ from implassess.sample.model import (
     render,
     respond,
 )
+from implassess.sample.records import SMALL_SITE, SampleData, Submission, Table, iso_seconds
 from implassess.sample.text import (
     COMMENTS_360,
     COMMENTS_SURVEY,
@@ -55,8 +57,6 @@ SITES = (
     ("Hillcrest Clinic", 0.15, 0.05),
     ("Eastgate Rehabilitation", 0.18, -0.25),
 )
-#: A site answered by fewer respondents than any anonymity threshold.
-SMALL_SITE = "Harbourside Hospice"
 SMALL_SITE_N = 4
 #: Role, share of respondents, effect on every dimension.
 ROLES = (
@@ -81,87 +81,6 @@ KPI_PERIODS = ("2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
 SURVEY_WINDOWS = (datetime(2025, 10, 6), datetime(2026, 5, 4))
 RATER_WINDOWS = (datetime(2025, 9, 8), datetime(2026, 6, 1))
 N_DUPLICATES = 3
-
-
-@attrs.define
-class Submission:
-    """One organisation-survey submission while it is being built (mutable: flaws are added)."""
-
-    respondent_id: str
-    submitted_at: datetime
-    site: str
-    role: str
-    wave: str
-    email: str
-    comment: str
-    values: list[str]
-    """Answers as scale values and codes (the generic file)."""
-    labels: list[str]
-    """Answers as option labels (the Qualtrics choice-text file)."""
-    first_name: str
-    last_name: str
-
-    def generic_row(self) -> tuple[str, ...]:
-        """The row of ``org-survey.csv``."""
-        at = _iso(self.submitted_at)
-        return (self.respondent_id, at, self.site, self.role, self.wave, self.email, self.comment, *self.values)
-
-
-@attrs.frozen
-class Table:
-    """A CSV-shaped table of strings."""
-
-    columns: tuple[str, ...]
-    """Column ids (the first header row)."""
-    rows: tuple[tuple[str, ...], ...]
-    """Data rows; a row may be shorter than ``columns`` when it is deliberately ragged."""
-    header_rows: tuple[tuple[str, ...], ...] = ()
-    """Further header rows after the column ids (Qualtrics has two)."""
-
-    def column(self, name: str) -> list[str]:
-        """The values of one column (``""`` where a ragged row stops short)."""
-        j = self.columns.index(name)
-        return [r[j] if j < len(r) else "" for r in self.rows]
-
-    def records(self) -> list[dict[str, str]]:
-        """Rows as dicts keyed by column id."""
-        return [dict(zip(self.columns, r, strict=False)) for r in self.rows]
-
-
-@attrs.frozen(eq=False)
-class SampleData:
-    """A generated data set, held in memory until :func:`write_sample` writes it."""
-
-    seed: int
-    """The seed it was generated from."""
-    instruments: tuple[str, ...]
-    """Ids of the instruments it covers."""
-    survey: Table
-    """The organisation survey, one row per submission (``org-survey.csv``)."""
-    qualtrics: Table
-    """The same survey as a Qualtrics choice-text export (``org-survey-qualtrics.csv``)."""
-    survey_items: tuple[str, ...]
-    """Item columns of the survey."""
-    rater360: Table | None = None
-    """The leadership 360 (``leadership-360.csv``); None without an instrument with a self form."""
-    participants: Table | None = None
-    """The 360 participants with names (``participants.csv``)."""
-    kpis: Table | None = None
-    """One value per KPI per period (``kpis.csv``); None without KPIs."""
-    anomalies: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
-    """Kind of flaw (``duplicate``, ``out-of-range``, ``non-numeric``, ``all-blank``) →
-    respondent ids of the survey rows that carry it."""
-    changes: dict[str, float] = attrs.field(factory=dict)
-    """``instrument/dimension`` → true change at follow-up in the survey (latent SD)."""
-    changes_360: dict[str, float] = attrs.field(factory=dict)
-    """``instrument/dimension`` → true change of others' ratings after the programme."""
-    few_peers: tuple[str, ...] = ()
-    """Participants rostered with fewer than three peers."""
-    self_gaps: tuple[tuple[str, str, str], ...] = ()
-    """Built-in 360 gaps: (participant, ``instrument/dimension``, ``blind-spot`` or
-    ``hidden-strength``), self rating far above or below the others'."""
-    small_site: str = SMALL_SITE
-    """The site with fewer than five respondents."""
 
 
 def _resolve(
@@ -195,10 +114,6 @@ def _times(rng: np.random.Generator, start: datetime, n: int, days: int = 26) ->
     return sorted(start + timedelta(days=int(d), seconds=int(s)) for d, s in zip(day, sec, strict=True))
 
 
-def _iso(t: datetime) -> str:
-    return t.isoformat(timespec="seconds")
-
-
 def _pick(rng: np.random.Generator, choices: Sequence[str]) -> str:
     return choices[int(rng.integers(0, len(choices)))]
 
@@ -214,7 +129,9 @@ def _survey(
     rng: np.random.Generator, pairs: list[tuple[Instrument, str | None]], dims: list[ItemDimension], n_respondents: int
 ) -> tuple[Table, Table, dict[str, tuple[str, ...]], dict[str, float]]:
     n_main = n_respondents - SMALL_SITE_N
-    sites, roles, waves = [], [], []
+    sites: list[str] = []
+    roles: list[str] = []
+    waves: list[str] = []
     for w, wave in enumerate(WAVES):
         n = n_main // 2 + (n_main % 2) * w
         sites += list(rng.choice([s[0] for s in SITES], n, p=[s[1] for s in SITES]))
@@ -245,17 +162,17 @@ def _survey(
         email = _email(rng, first, last)
         subs.append(
             Submission(
-                f"R{i + 1:04d}",
-                when[i],
-                sites[row],
-                roles[row],
-                waves[row],
-                email,
-                comment,
-                values[row],
-                labels[row],
-                first,
-                last,
+                respondent_id=f"R{i + 1:04d}",
+                submitted_at=when[i],
+                site=sites[row],
+                role=roles[row],
+                wave=waves[row],
+                email=email,
+                comment=comment,
+                values=values[row],
+                labels=labels[row],
+                first_name=first,
+                last_name=last,
             )
         )
     subs[n // 3].comment = HOSTILE_COMMENT
@@ -340,14 +257,15 @@ def _leadership(
         for rel, count in counts.items():
             for _ in range(count):
                 roster.append((p, rel, float(rng.normal(0, 0.3)) if rel != "self" else 0.0))
-    meta, thetas = [], []
+    meta: list[tuple[int, str, str, float]] = []
+    thetas: list[np.ndarray] = []
     for w, wave in enumerate(WAVES):
         for p, rel, lenient in roster:
             if rel in ("peer", "direct-report", "other") and rng.random() > 0.9:
                 continue  # not every rater answers every wave
             t = level[p] + lenient + effect[rel]
             t = t + (self_bias[p] + w * self_shift if rel == "self" else w * shift)
-            meta.append([p, rel, wave, p_dk[rel]])
+            meta.append((p, rel, wave, p_dk[rel]))
             thetas.append(t + rng.normal(0, 0.3, d))
     theta = np.array(thetas)
     codes = respond(rng, theta, dims)
@@ -360,7 +278,8 @@ def _leadership(
     for i, row in enumerate(order):
         p, rel, wave, _ = meta[row]
         comment = _pick(rng, COMMENTS_360[rel == "self"]) if rng.random() < 0.3 else ""
-        rows.append((f"L{i + 1:04d}", _iso(when[i]), ids[p], rel, wave, people.rows[p][3], comment, *answers[row]))
+        at = iso_seconds(when[i])
+        rows.append((f"L{i + 1:04d}", at, ids[p], rel, wave, people.rows[p][3], comment, *answers[row]))
     item_ids = tuple(it.id for dim in dims for it in dim.items)
     columns = ("respondent_id", "submitted_at", "participant", "relationship", "wave", "cohort", "comment", *item_ids)
     changes = {dim.key: round(float(s), 3) for dim, s in zip(dims, shift, strict=True)}
@@ -490,6 +409,6 @@ def write_sample(data: SampleData, out_dir: Path, formats: Sequence[str] = ("gen
     paths = []
     for name, text, encoding in files:
         path = out_dir / name
-        path.write_bytes(text.encode(encoding))
+        write_atomic(path, text.encode(encoding))
         paths.append(path)
     return paths

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from implassess.sample.records import SampleData, Submission, Table
+
 if TYPE_CHECKING:
     import numpy as np
-
-    from implassess.sample.generate import SampleData, Submission, Table
 
 FIRST_NAMES = (
     "Amara",
@@ -171,8 +171,6 @@ def qualtrics_table(
     Adds two preview rows and one test row before the responses, and a partial
     response at the end whose row stops short of the header (ragged).
     """
-    from implassess.sample.generate import Table
-
     n_items = len(item_ids)
     columns = (*(m[0] for m in QUALTRICS_META), *QUALTRICS_EMBEDDED, *item_ids, "comment")
     text_row = (*(m[1] for m in QUALTRICS_META), *QUALTRICS_EMBEDDED, *texts, COMMENT_QUESTION)

@@ -3,17 +3,25 @@
 Entry points:
 
 - :func:`score` — everything in one call, returns a :class:`ScoringResult`
-  (``.respondents`` arrays, ``.profile`` record, ``.write(outdir)``);
+  (``.respondents`` arrays, ``.profile`` record; :mod:`implassess.outputs.profile` writes it);
 - :func:`score_respondents` — per-respondent scores only;
 - :func:`aggregate` — organisation and breakdown results with suppression.
 
-This package imports numpy and scipy; the CLI imports it lazily.
+Nothing here reads plugins or files: a Python scoring rule an instrument names is
+resolved by the caller (:func:`implassess.plugins.scoring_rule_for`) and passed in as
+``rule=``; readers and :mod:`implassess.outputs` do the I/O. This package imports numpy
+and scipy; the CLI imports it lazily.
 """
 
 from __future__ import annotations
 
 from implassess.scoring.engine import RespondentScores, ScoreUnit, levels_for, score_respondents
-from implassess.scoring.groups import (
+from implassess.scoring.groups import aggregate
+from implassess.scoring.kpis import KpiResult, KpiValue, evaluate_kpis
+from implassess.scoring.norms import Norms, build_norms
+from implassess.scoring.pipeline import ScoringResult, score
+from implassess.scoring.profile import Profile, profile_to_dict
+from implassess.scoring.results import (
     MISSING,
     Breakdown,
     GroupResult,
@@ -23,13 +31,8 @@ from implassess.scoring.groups import (
     OptionCount,
     ScoreSettings,
     UnitStats,
-    aggregate,
 )
-from implassess.scoring.kpis import KpiResult, KpiValue, evaluate_kpis
-from implassess.scoring.norms import Norms, build_norms, load_norms
-from implassess.scoring.pipeline import ScoringResult, score
-from implassess.scoring.profile import Profile, profile_to_dict, write_outputs
-from implassess.scoring.targets import Target, load_targets
+from implassess.scoring.targets import Target
 from implassess.scoring.triggers import TriggeredAction, evaluate_triggers
 
 __all__ = [
@@ -56,10 +59,7 @@ __all__ = [
     "evaluate_kpis",
     "evaluate_triggers",
     "levels_for",
-    "load_norms",
-    "load_targets",
     "profile_to_dict",
     "score",
     "score_respondents",
-    "write_outputs",
 ]

@@ -9,9 +9,10 @@ import numpy as np
 
 from implassess.scoring import privacy, stats
 from implassess.scoring.engine import level_for
-from implassess.scoring.groups import (
+from implassess.scoring.results import (
     MISSING,
     Breakdown,
+    Cells,
     GroupResult,
     IccStats,
     ItemStats,
@@ -19,13 +20,16 @@ from implassess.scoring.groups import (
     OptionCount,
     ScoreSettings,
     UnitStats,
-    _Cells,
-    _f,
 )
 
 if TYPE_CHECKING:
     from implassess.model import Instrument
     from implassess.scoring.engine import RespondentScores
+
+
+def _f(v: Any) -> float | None:
+    v = float(v)
+    return None if np.isnan(v) else v
 
 
 def _flags(n: int, alpha: float | None, rwg: float | None, s: ScoreSettings) -> tuple[str, ...]:
@@ -52,9 +56,9 @@ def _unit(scores: RespondentScores, d: dict[str, Any], i: int, u: int, s: ScoreS
     parent = unit.dimension if unit.kind == "facet" else None
     if unit.source == "kpis":
         kpis = tuple(k.id for k in scores.instrument.kpis if k.dimension == unit.id)
-        return UnitStats(unit.id, "dimension", source="kpis", kpis=kpis)
+        return UnitStats(id=unit.id, kind="dimension", source="kpis", kpis=kpis)
     if hidden:
-        return UnitStats(unit.id, unit.kind, parent, suppressed=True)
+        return UnitStats(id=unit.id, kind=unit.kind, dimension=parent, suppressed=True)
     inst = scores.instrument
     n = int(d["n"][i])
     score = _f(d["score"][i])
@@ -69,29 +73,29 @@ def _unit(scores: RespondentScores, d: dict[str, Any], i: int, u: int, s: ScoreS
     rwg = _f(d["rwg"][i]) if "rwg" in d else None
     lvl = level_for(inst.maturity, score if score is not None else float("nan"))
     return UnitStats(
-        unit.id,
-        unit.kind,
-        parent,
-        "items",
-        False,
-        n,
-        _f(d["mean"][i]),
-        _f(d["sd"][i]),
-        _f(d["ci_low"][i]),
-        _f(d["ci_high"][i]),
-        _f(d["median"][i]),
-        score,
-        _f(d["score_ci_low"][i]),
-        _f(d["score_ci_high"][i]),
-        lvl,
-        inst.maturity.by_number(lvl).name if lvl else None,
-        _distribution(inst, d["levels"][i], n),
-        alpha,
-        alpha_n,
-        aid or {},
-        itc or {},
-        rwg,
-        _flags(n, alpha, rwg, s),
+        id=unit.id,
+        kind=unit.kind,
+        dimension=parent,
+        source="items",
+        suppressed=False,
+        n=n,
+        mean=_f(d["mean"][i]),
+        sd=_f(d["sd"][i]),
+        ci_low=_f(d["ci_low"][i]),
+        ci_high=_f(d["ci_high"][i]),
+        median=_f(d["median"][i]),
+        score_0_100=score,
+        score_ci_low=_f(d["score_ci_low"][i]),
+        score_ci_high=_f(d["score_ci_high"][i]),
+        level=lvl,
+        level_name=inst.maturity.by_number(lvl).name if lvl else None,
+        level_distribution=_distribution(inst, d["levels"][i], n),
+        alpha=alpha,
+        alpha_n=alpha_n,
+        alpha_if_deleted=aid or {},
+        item_total=itc or {},
+        rwg_j=rwg,
+        flags=_flags(n, alpha, rwg, s),
     )
 
 
@@ -107,7 +111,7 @@ def finish_overall(group: GroupResult, inst: Instrument) -> GroupResult:
         return group
     scores = [d.score_0_100 for d in group.dimensions]
     if any(d.suppressed for d in group.dimensions):
-        return attrs.evolve(group, overall=UnitStats("overall", "overall", suppressed=True))
+        return attrs.evolve(group, overall=UnitStats(id="overall", kind="overall", suppressed=True))
     if any(v is None for v in scores):
         return attrs.evolve(group, overall=attrs.evolve(ov, score_0_100=None, level=None, level_name=None))
     w = np.array([dim.weight for dim in inst.dimensions])
@@ -122,20 +126,20 @@ def finish_overall(group: GroupResult, inst: Instrument) -> GroupResult:
 
 def _overall(scores: RespondentScores, d: dict[str, Any], i: int, s: ScoreSettings, hidden: bool) -> UnitStats:
     if hidden:
-        return UnitStats("overall", "overall", suppressed=True)
+        return UnitStats(id="overall", kind="overall", suppressed=True)
     n = int(d["n"][i])
     return UnitStats(
-        "overall",
-        "overall",
-        None,
-        "items",
-        False,
-        n,
-        _f(d["mean"][i]),
-        _f(d["sd"][i]),
-        _f(d["ci_low"][i]),
-        _f(d["ci_high"][i]),
-        _f(d["median"][i]),
+        id="overall",
+        kind="overall",
+        dimension=None,
+        source="items",
+        suppressed=False,
+        n=n,
+        mean=_f(d["mean"][i]),
+        sd=_f(d["sd"][i]),
+        ci_low=_f(d["ci_low"][i]),
+        ci_high=_f(d["ci_high"][i]),
+        median=_f(d["median"][i]),
         score_ci_low=_f(d["ci_low"][i]),
         score_ci_high=_f(d["ci_high"][i]),
         level_distribution=_distribution(scores.instrument, d["levels"][i], n),
@@ -146,32 +150,32 @@ def _overall(scores: RespondentScores, d: dict[str, Any], i: int, s: ScoreSettin
 def _item(scores: RespondentScores, d: dict[str, Any], i: int, j: int, group_n: int, hidden: bool) -> ItemStats:
     item = scores.instrument.items[j]
     if hidden:
-        return ItemStats(item.id, item.dimension, item.reverse, suppressed=True)
+        return ItemStats(id=item.id, dimension=item.dimension, reverse=item.reverse, suppressed=True)
     m = d["m"]
     dist = tuple(
         OptionCount(o.label, float(o.value or 0), int(c)) for o, c in zip(d["opts"], d["counts"][i], strict=False)
     )
     answered = int(d["answered"][i])
     return ItemStats(
-        item.id,
-        item.dimension,
-        item.reverse,
-        False,
-        answered,
-        _f(m["mean"][i]),
-        _f(m["sd"][i]),
-        dist,
-        group_n - answered,
-        {label: int(counts[i]) for label, counts in d["set_apart"]},
+        id=item.id,
+        dimension=item.dimension,
+        reverse=item.reverse,
+        suppressed=False,
+        n=answered,
+        mean=_f(m["mean"][i]),
+        sd=_f(m["sd"][i]),
+        distribution=dist,
+        missing=group_n - answered,
+        set_apart={label: int(counts[i]) for label, counts in d["set_apart"]},
     )
 
 
 def _group(
-    scores: RespondentScores, c: _Cells, i: int, s: ScoreSettings, key: dict[str, str], hid: dict[str, Any], k: int
+    scores: RespondentScores, c: Cells, i: int, s: ScoreSettings, key: dict[str, str], hid: dict[str, Any], k: int
 ) -> GroupResult:
     label = ", ".join(f"{a}={v}" for a, v in key.items()) or "organisation"
     if hid["resp"][k]:
-        return GroupResult(key, label, suppressed=True)
+        return GroupResult(key=key, label=label, suppressed=True)
     n = int(c.n[i])
     units = [_unit(scores, c.units[u], i, u, s, bool(hid["units"][u][k])) for u in range(len(scores.units))]
     dims = tuple(x for x in units if x.kind == "dimension")
@@ -180,14 +184,17 @@ def _group(
         _item(scores, c.items[j], i, j, n, bool(hid["items"][j][k])) for j in range(len(scores.instrument.items))
     )
     overall = _overall(scores, c.overall, i, s, bool(hid["overall"][k]))
-    return finish_overall(GroupResult(key, label, False, n, overall, dims, facets, items), scores.instrument)
+    group = GroupResult(
+        key=key, label=label, suppressed=False, n=n, overall=overall, dimensions=dims, facets=facets, items=items
+    )
+    return finish_overall(group, scores.instrument)
 
 
 def assemble(
     scores: RespondentScores,
     s: ScoreSettings,
-    org: _Cells,
-    cells: list[_Cells],
+    org: Cells,
+    cells: list[Cells],
     layout: privacy.Layout,
     atom_inv: np.ndarray,
     n_atoms: int,
@@ -258,5 +265,16 @@ def _icc(
             s.icc_k,
         )
         if icc is not None:
-            out.append(IccStats(dim.id, _f(icc.icc1), _f(icc.icc2), icc.msb, icc.msw, icc.k, icc.n, icc.groups))
+            out.append(
+                IccStats(
+                    dimension=dim.id,
+                    icc1=_f(icc.icc1),
+                    icc2=_f(icc.icc2),
+                    msb=icc.msb,
+                    msw=icc.msw,
+                    k=icc.k,
+                    n=icc.n,
+                    groups=icc.groups,
+                )
+            )
     return tuple(out)

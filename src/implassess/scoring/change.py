@@ -39,7 +39,7 @@ def check_same_version(a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
         )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class GroupChange:
     """Change of one unit in one group between two waves."""
 
@@ -115,25 +115,25 @@ def compare_profiles(a: Mapping[str, Any], b: Mapping[str, Any], confidence: flo
             f = 100.0 / span[u1["id"]] if span.get(u1["id"]) else math.nan
             result.append(
                 GroupChange(
-                    label,
-                    u1["id"],
-                    u1["n"],
-                    u2["n"],
-                    u1["mean"],
-                    u2["mean"],
-                    d.diff,
-                    _f(d.ci_low),
-                    _f(d.ci_high),
-                    _f(d.df),
-                    _f(d.diff * f),
-                    _f(d.ci_low * f),
-                    _f(d.ci_high * f),
+                    group=label,
+                    unit=u1["id"],
+                    n1=u1["n"],
+                    n2=u2["n"],
+                    mean1=u1["mean"],
+                    mean2=u2["mean"],
+                    diff=d.diff,
+                    ci_low=_f(d.ci_low),
+                    ci_high=_f(d.ci_high),
+                    df=_f(d.df),
+                    score_diff=_f(d.diff * f),
+                    score_ci_low=_f(d.ci_low * f),
+                    score_ci_high=_f(d.ci_high * f),
                 )
             )
     return tuple(result)
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ParticipantChange:
     """Reliable change of one participant on one dimension."""
 
@@ -192,5 +192,15 @@ def reliable_change(
             rci_v = None if math.isnan(rci) or math.isinf(rci) else rci
             reliable = rci_v is not None and abs(rci_v) > RCI_CRITICAL
             direction = "no reliable change" if not reliable else ("improved" if x2 > x1 else "declined")
-            out.append(ParticipantChange(str(k), unit.id, x1, x2, rci_v, reliable, direction))
+            out.append(
+                ParticipantChange(
+                    participant=str(k),
+                    unit=unit.id,
+                    before=x1,
+                    after=x2,
+                    rci=rci_v,
+                    reliable=reliable,
+                    direction=direction,
+                )
+            )
     return tuple(out)

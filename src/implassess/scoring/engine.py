@@ -9,6 +9,10 @@ products, never one by one. Layers follow ``docs/methodology.md``:
    share of items answered reaches ``min_answered``;
 3. POMP 0–100 and the maturity level;
 4. overall score and level by the instrument's rule.
+
+An instrument may name a Python scoring rule (``[scoring] rule``) that replaces steps 2–3
+for its dimensions. The engine does not look rules up: the caller resolves the rule
+(:func:`implassess.plugins.scoring_rule_for`) and passes it in.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 import numpy as np
 
-from implassess.errors import Finding, InputError, InstrumentError
+from implassess.errors import Finding, ImplassessError, InputError, InstrumentError
 from implassess.model import BAND_TOLERANCE
 
 if TYPE_CHECKING:
+    from implassess.contracts import ScoringRule
     from implassess.model import Instrument, MaturityModel
     from implassess.responses import ResponseSet
 
@@ -30,7 +35,7 @@ if TYPE_CHECKING:
 CHUNK_ROWS = 1 << 15
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ScoreUnit:
     """A dimension or facet as the engine scores it."""
 
@@ -78,7 +83,7 @@ class ItemCoding:
     """Distance between adjacent options on the recoded scale (for rwg null variances)."""
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, kw_only=True)
 class RespondentScores:
     """Scores of every respondent: respondents × units arrays plus the overall."""
 
@@ -201,7 +206,20 @@ def build_units(instrument: Instrument) -> tuple[tuple[ScoreUnit, ...], ItemCodi
         cols = tuple(j for j, it in enumerate(items) if it.dimension == dim.id)
         share = dim.min_answered if dim.min_answered is not None else default_share
         if not cols:
-            units.append(ScoreUnit(dim.id, "dimension", dim.id, dim.name, (), 0.0, 100.0, share, dim.weight, "kpis"))
+            units.append(
+                ScoreUnit(
+                    id=dim.id,
+                    kind="dimension",
+                    dimension=dim.id,
+                    name=dim.name,
+                    columns=(),
+                    low=0.0,
+                    high=100.0,
+                    min_answered=share,
+                    weight=dim.weight,
+                    source="kpis",
+                )
+            )
             continue
         ranges = {(lo[j], hi[j]) for j in cols}
         if len(ranges) > 1:
@@ -220,11 +238,36 @@ def build_units(instrument: Instrument) -> tuple[tuple[ScoreUnit, ...], ItemCodi
                 return low * w, high * w
             return low, high
 
-        units.append(ScoreUnit(dim.id, "dimension", dim.id, dim.name, cols, *span(cols), share, dim.weight))
+        d_low, d_high = span(cols)
+        units.append(
+            ScoreUnit(
+                id=dim.id,
+                kind="dimension",
+                dimension=dim.id,
+                name=dim.name,
+                columns=cols,
+                low=d_low,
+                high=d_high,
+                min_answered=share,
+                weight=dim.weight,
+            )
+        )
         for facet in dim.facets:
             fcols = tuple(j for j in cols if items[j].facet == facet.id)
             if fcols:
-                facet_units.append(ScoreUnit(facet.id, "facet", dim.id, facet.name, fcols, *span(fcols), share))
+                f_low, f_high = span(fcols)
+                facet_units.append(
+                    ScoreUnit(
+                        id=facet.id,
+                        kind="facet",
+                        dimension=dim.id,
+                        name=facet.name,
+                        columns=fcols,
+                        low=f_low,
+                        high=f_high,
+                        min_answered=share,
+                    )
+                )
     return tuple(units + facet_units), ItemCoding(a, b, lo, hi, n_opt, step)
 
 
@@ -245,14 +288,19 @@ def _check_range(values: np.ndarray, coding: ItemCoding, start: int, responses: 
         )
 
 
-def score_respondents(responses: ResponseSet) -> RespondentScores:
+def score_respondents(responses: ResponseSet, rule: ScoringRule | None = None) -> RespondentScores:
     """Score every respondent on every dimension and facet, and overall.
 
-    Raises :class:`~implassess.errors.InputError` when a value lies outside its scale's
-    declared range (naming the row and column) and
-    :class:`~implassess.errors.InstrumentError` when an item cannot be scored.
+    ``rule`` is the scoring rule the instrument names with ``[scoring] rule``, resolved by
+    the caller (:func:`implassess.plugins.scoring_rule_for`); None scores with the
+    built-in weighted mean. Raises :class:`~implassess.errors.InputError` when a value
+    lies outside its scale's declared range (naming the row and column),
+    :class:`~implassess.errors.InstrumentError` when an item cannot be scored, and
+    :class:`~implassess.errors.ImplassessError` when ``rule`` is not the one the
+    instrument names.
     """
     inst = responses.instrument
+    _check_rule(inst, rule)
     units, coding = build_units(inst)
     n, n_items = responses.values.shape if responses.values.ndim == 2 else (0, len(inst.items))
     if n_items != len(inst.items):
@@ -297,7 +345,8 @@ def score_respondents(responses: ResponseSet) -> RespondentScores:
         pomp[rows] = 100.0 * (raw[rows] - low) / span
         level[rows] = levels_for(inst.maturity, pomp[rows])
         answered[rows] = cnt
-    if _apply_rule(inst, units, responses, coding, raw, pomp):
+    if rule is not None:
+        _apply_rule(rule, inst, units, responses, coding, raw, pomp)
         level = levels_for(inst.maturity, pomp)
 
     dims = [i for i, u in enumerate(units) if u.kind == "dimension" and u.source == "items"]
@@ -312,35 +361,59 @@ def score_respondents(responses: ResponseSet) -> RespondentScores:
     else:
         overall = np.full(n, np.nan)
         overall_level = np.zeros(n, dtype=np.int8)
-    return RespondentScores(responses, units, coding, raw, pomp, level, answered, overall, overall_level)
+    return RespondentScores(
+        responses=responses,
+        units=units,
+        coding=coding,
+        raw=raw,
+        pomp=pomp,
+        level=level,
+        answered=answered,
+        overall=overall,
+        overall_level=overall_level,
+    )
+
+
+def _check_rule(inst: Instrument, rule: ScoringRule | None) -> None:
+    """The rule passed must be the one the instrument names: scoring with another would go unnoticed."""
+    named = inst.scoring.rule
+    given = rule.name if rule is not None else None
+    if named == given:
+        return
+    where = inst.source or inst.id
+    if given is None:
+        raise ImplassessError(
+            f"{where}: instrument {inst.id!r} names scoring rule {named!r} ([scoring] rule), but none was passed "
+            "to the engine; resolve it with implassess.plugins.scoring_rule_for(instrument) and pass it as rule=."
+        )
+    if named is None:
+        raise ImplassessError(
+            f"{where}: scoring rule {given!r} was passed to the engine, but instrument {inst.id!r} names no "
+            "scoring rule; pass rule=None to score with the weighted mean."
+        )
+    raise ImplassessError(
+        f"{where}: scoring rule {given!r} was passed to the engine, but instrument {inst.id!r} names "
+        f"{named!r} ([scoring] rule)."
+    )
 
 
 def _apply_rule(
+    rule: ScoringRule,
     inst: Instrument,
     units: tuple[ScoreUnit, ...],
     responses: ResponseSet,
     coding: ItemCoding,
     raw: np.ndarray,
     pomp: np.ndarray,
-) -> bool:
-    """Hook point for a Python scoring rule (``[scoring] rule``): it replaces dimension scores.
+) -> None:
+    """Let a Python scoring rule replace the dimension scores.
 
     The rule gets the recoded respondents × items array and returns respondents ×
     dimensions 0–100; raw scores of those dimensions are then on 0–100 too.
     """
-    name = getattr(inst.scoring, "rule", None)
-    if not name:
-        return False
-    from implassess import plugins
-    from implassess.errors import NotFoundError
-
-    rules = plugins.get_scoring_rules()
-    if name not in rules:
-        raise NotFoundError("scoring rule", name, list(rules))
     recoded = responses.values * coding.a + coding.b
-    out = np.asarray(rules[name].score(inst, recoded), dtype=np.float64)
+    out = np.asarray(rule.score(inst, recoded), dtype=np.float64)
     for d, dim in enumerate(inst.dimensions):
         u = next(i for i, unit in enumerate(units) if unit.id == dim.id and unit.kind == "dimension")
         pomp[:, u] = out[:, d]
         raw[:, u] = out[:, d]
-    return True

@@ -12,11 +12,13 @@ from implassess.contracts import KpiValue
 from implassess.errors import InputError
 from implassess.scoring.groups import GroupResult, UnitStats
 
+Trend = Literal["improving", "worsening", "flat"]
+
 if TYPE_CHECKING:
     from implassess.model import Instrument, Kpi
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class KpiResult:
     """A KPI's standing: latest value against thresholds and target."""
 
@@ -52,7 +54,7 @@ class KpiResult:
     """Value of the period before the latest."""
     change: float | None = None
     """latest − previous."""
-    trend: Literal["improving", "worsening", "flat"] | None = None
+    trend: Trend | None = None
     """Direction of the last change, honouring ``direction``; None with a single period."""
     history: tuple[tuple[str, float], ...] = ()
     """(period, value) in period order."""
@@ -107,7 +109,15 @@ def _check(inst: Instrument, values: list[KpiValue], source: str) -> None:
 
 def _result(inst: Instrument, kpi: Kpi, site: str | None, rows: list[KpiValue]) -> KpiResult:
     rows = sorted(rows, key=lambda r: r.period)
-    base = KpiResult(kpi.id, kpi.name, kpi.unit, kpi.direction, site, kpi.dimension, kpi.target)
+    base = KpiResult(
+        id=kpi.id,
+        name=kpi.name,
+        unit=kpi.unit,
+        direction=kpi.direction,
+        site=site,
+        dimension=kpi.dimension,
+        target=kpi.target,
+    )
     if not rows:
         return base
     last = rows[-1]
@@ -116,7 +126,7 @@ def _result(inst: Instrument, kpi: Kpi, site: str | None, rows: list[KpiValue]) 
     sign = 1.0 if kpi.direction == "higher" else -1.0
     prev = rows[-2].value if len(rows) > 1 else None
     change = last.value - prev if prev is not None else None
-    trend = None
+    trend: Trend | None = None
     if change is not None:
         trend = "flat" if change == 0 else ("improving" if sign * change > 0 else "worsening")
     name = next((lv.name for lv in inst.maturity.levels if lv.level == level), None)

@@ -1,23 +1,8 @@
 """Benchmarks: a norm set per dimension → z and percentile for each group's 0–100 score.
 
 A norm set describes the distribution of *organisation-level* 0–100 scores across
-comparable organisations (``implassess norms build`` makes one from profiles). File
-format (TOML or JSON, same keys)::
-
-    format-version = 1
-    kind = "norms"
-    name = "Acute trusts 2026"
-    instrument = "minimal"
-    instrument-version = "1.0.0"   # optional; when given it must match
-    sector = "health"
-    period = "2025/26"
-
-    [[dimensions]]
-    id = "planning"                # a dimension (or facet, or "overall")
-    mean = 55.0                    # of 0–100 scores
-    sd = 12.0
-    n = 34                         # organisations
-    percentiles = { "10" = 40.1, "25" = 47.0, "50" = 55.2, "75" = 63.0, "90" = 70.0 }
+comparable organisations (``implassess norms build`` makes one from profiles; the file
+is read by :mod:`implassess.formats.norms`, whose docstring shows the file format).
 
 z = (score − mean)/sd. The percentile interpolates linearly in ``percentiles`` when the
 entry has any (flagged ``below-table``/``above-table`` outside it), else it is 100·Φ(z).
@@ -26,15 +11,13 @@ entry has any (flagged ``below-table``/``above-table`` outside it), else it is 1
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
-from implassess.errors import Finding, IncompatibleError, InstrumentError
+from implassess.errors import IncompatibleError
 from implassess.scoring import stats
-from implassess.scoring.targets import read_structured
 
 if TYPE_CHECKING:
     from implassess.scoring.groups import GroupResult, UnitStats
@@ -77,70 +60,6 @@ class Norms:
     """When the data were collected."""
     source: str = ""
     """File read."""
-
-
-def parse_norms(raw: dict[str, Any], source: str) -> Norms:
-    """A norm set from a parsed file; every problem is reported at once."""
-    problems: list[Finding] = []
-
-    def need(key: str, kind: type | tuple[type, ...], where: str, table: dict[str, Any]) -> Any:
-        v = table.get(key)
-        if isinstance(v, bool) or not isinstance(v, kind):
-            expected = getattr(kind, "__name__", "number")
-            problems.append(Finding(source, f"{where}{key}", f"Found {v!r}; expected a {expected}."))
-            return None
-        return v
-
-    if raw.get("kind", "norms") != "norms":
-        problems.append(Finding(source, "kind", f"Found {raw.get('kind')!r}; expected 'norms'."))
-    name = need("name", str, "", raw)
-    inst = need("instrument", str, "", raw)
-    entries = []
-    for i, d in enumerate(raw.get("dimensions") or []):
-        where = f"dimensions[{i}]."
-        did = need("id", str, where, d)
-        mean = need("mean", (int, float), where, d)
-        sd = need("sd", (int, float), where, d)
-        n = need("n", int, where, d)
-        pct: dict[float, float] = {}
-        for k, v in (d.get("percentiles") or {}).items():
-            try:
-                p = float(k)
-            except ValueError:
-                p = -1.0
-            if not 0 <= p <= 100 or isinstance(v, bool) or not isinstance(v, (int, float)):
-                problems.append(
-                    Finding(
-                        source,
-                        f"{where}percentiles.{k}",
-                        f"Found {k!r} = {v!r}; expected a percentile 0–100 mapped to a score.",
-                    )
-                )
-                continue
-            pct[p] = float(v)
-        if sd is not None and sd <= 0:
-            problems.append(Finding(source, f"{where}sd", f"Found {sd!r}; expected a number > 0."))
-            continue
-        if None not in (did, mean, sd, n):
-            entries.append(NormEntry(did, float(mean), float(sd), int(n), pct))
-    if not entries and not problems:
-        problems.append(Finding(source, "dimensions", "Expected at least one [[dimensions]] table."))
-    if problems:
-        raise InstrumentError(problems)
-    return Norms(
-        str(name),
-        str(inst),
-        tuple(entries),
-        raw.get("instrument-version"),
-        str(raw.get("sector", "")),
-        str(raw.get("period", "")),
-        source,
-    )
-
-
-def load_norms(path: Path) -> Norms:
-    """Read and check a norms file."""
-    return parse_norms(read_structured(path), str(path))
 
 
 def check_compatible(norms: Norms, instrument_id: str, version: str) -> None:

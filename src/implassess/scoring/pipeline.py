@@ -17,8 +17,7 @@ from implassess.scoring.targets import Target, apply_targets
 from implassess.scoring.triggers import evaluate_triggers
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
+    from implassess.contracts import ScoringRule
     from implassess.responses import ResponseSet
 
 
@@ -31,12 +30,6 @@ class ScoringResult:
     profile: Profile
     """Organisation, groups, KPIs, actions: safe to publish (suppression applied)."""
 
-    def write(self, outdir: Path, inputs: dict[str, dict[str, Any]] | None = None) -> dict[str, Path]:
-        """Write profile.json, groups.csv, respondents_*.csv and manifest.json into ``outdir``."""
-        from implassess.scoring.profile import write_outputs
-
-        return write_outputs(self.profile, self.respondents, outdir, inputs)
-
 
 def score(
     responses: ResponseSet,
@@ -47,8 +40,12 @@ def score(
     targets: Iterable[Target] = (),
     norms: Norms | None = None,
     reproducible: bool = False,
+    rule: ScoringRule | None = None,
 ) -> ScoringResult:
     """Score a response set end to end.
+
+    ``rule`` is the scoring rule the instrument names (``[scoring] rule``), resolved by the
+    caller with :func:`implassess.plugins.scoring_rule_for`; None for the weighted mean.
 
     Example::
 
@@ -60,7 +57,7 @@ def score(
     inst = responses.instrument
     if norms is not None:
         check_compatible(norms, inst.id, inst.version)
-    respondents = score_respondents(responses)
+    respondents = score_respondents(responses, rule)
     org, breakdowns = aggregate(respondents, settings)
     kpis = evaluate_kpis(inst, kpi_values, kpi_source)
     targets = tuple(targets)

@@ -29,12 +29,17 @@ groups hidden for respondents.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import combinations
 
 import attrs
 import numpy as np
 from scipy.linalg import orth
+
+Derivable = Callable[[np.ndarray], bool]
+"""Whether an atom indicator lies in the span of the published groups' indicators."""
+Contributors = Callable[[np.ndarray], list[int]]
+"""The visible groups a subtraction giving an atom indicator uses."""
 
 
 @attrs.frozen(eq=False)
@@ -135,8 +140,8 @@ def _single_leak(
     n: np.ndarray,
     hidden: np.ndarray,
     ind: np.ndarray,
-    derivable,
-    contributors,  # type: ignore[no-untyped-def]
+    derivable: Derivable,
+    contributors: Contributors,
     skipped: set[int],
     min_size: int,
 ) -> int | None:
@@ -155,8 +160,13 @@ def _single_leak(
 
 
 def _atom_leak(
-    atom_n: np.ndarray, n: np.ndarray, derivable, contributors, skipped: set[int], min_size: int
-) -> int | None:  # type: ignore[no-untyped-def]
+    atom_n: np.ndarray,
+    n: np.ndarray,
+    derivable: Derivable,
+    contributors: Contributors,
+    skipped: set[int],
+    min_size: int,
+) -> int | None:
     """Rule 2 for combinations nobody asked for: with ``--by site --by role``, site B minus
     role admin can be exactly the one nurse of site B. Every atom (combination of all
     breakdown values) under the minimum must stay underivable too."""
@@ -176,8 +186,8 @@ def _atom_leak(
 
 
 def _remainder_leak(
-    layout: Layout, n: np.ndarray, hidden: np.ndarray, ind: np.ndarray, derivable, min_size: int
-) -> int | None:  # type: ignore[no-untyped-def]
+    layout: Layout, n: np.ndarray, hidden: np.ndarray, ind: np.ndarray, derivable: Derivable, min_size: int
+) -> int | None:
     for b, members in layout.slices:
         hid = [c for c in members if hidden[c]]
         rem = int(n[hid].sum()) if hid else 0
@@ -187,7 +197,7 @@ def _remainder_leak(
             continue
         pick = _smallest([c for c in members if not hidden[c]], n)
         if pick is None:
-            pick = _smallest([c for c in np.nonzero(layout.breakdown == b)[0] if not hidden[c]], n)
+            pick = _smallest([int(c) for c in np.nonzero(layout.breakdown == b)[0] if not hidden[c]], n)
         if pick is not None:
             return pick
     return None

@@ -282,7 +282,7 @@ def rwg_j(x: np.ndarray, null_var: float) -> float:
 # -- between groups ----------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Icc:
     """ICC(1) and ICC(2) from a one-way random-effects ANOVA across groups."""
 
@@ -327,7 +327,7 @@ def icc_oneway(n: np.ndarray, mean: np.ndarray, sd: np.ndarray, k_rule: str = "m
         raise ValueError(f"unknown k rule {k_rule!r}; expected 'mean' or 'adjusted'")
     icc1 = (msb - msw) / (msb + (k - 1) * msw) if msb + (k - 1) * msw > 0 else math.nan
     icc2 = (msb - msw) / msb if msb > 0 else math.nan
-    return Icc(icc1, icc2, msb, msw, k, int(big_n), j)
+    return Icc(icc1=icc1, icc2=icc2, msb=msb, msw=msw, k=k, n=int(big_n), groups=j)
 
 
 def icc_from_values(values: np.ndarray, inv: np.ndarray, k_rule: str = "mean") -> Icc | None:

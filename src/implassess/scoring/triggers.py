@@ -23,7 +23,7 @@ _UNIT_FIELDS = {
 _KPI_FIELDS = {"value": "value", "kpi-level": "level", "rag": "rag"}
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class TriggeredAction:
     """A trigger that fired, with what was observed and what to do."""
 
@@ -95,21 +95,21 @@ def evaluate_triggers(
     fired.sort(key=lambda f: (PRIORITY_RANK[f[1].priority], f[6] is None, -(f[6] or 0.0), f[0]))
     return tuple(
         TriggeredAction(
-            rank,
-            t.id,
-            t.priority,
-            kind,
-            target,
-            t.when.statistic,
-            t.when.op,
-            t.when.value,
-            observed,  # type: ignore[arg-type]
-            t.action,
-            action.title if action else t.action,
-            action.description if action else "",
-            action.horizon if action else "",
-            t.rationale,
-            gap,
+            rank=rank,
+            trigger=t.id,
+            priority=t.priority,
+            target_kind=kind,
+            target=target,
+            statistic=t.when.statistic,
+            op=t.when.op,
+            threshold=t.when.value,
+            observed=observed,  # type: ignore[arg-type]
+            action=t.action,
+            title=action.title if action else t.action,
+            description=action.description if action else "",
+            horizon=action.horizon if action else "",
+            rationale=t.rationale,
+            gap=gap,
         )
         for rank, (_, t, kind, target, observed, action, gap) in enumerate(fired, start=1)
     )
