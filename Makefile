@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean:
 	rm -rf $(VENV) demo-output build dist

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +15,35 @@ import pytest
 # Third-party plugins installed in the venv (e.g. by the plugin install test) must not
 # change what other tests see.
 os.environ["IMPLASSESS_LOAD_PLUGINS"] = ""
+# No test may write to the user's own release ledger. Module- and session-scoped fixtures run
+# before the per-test ledger below is set, so they share this one unless they set their own.
+os.environ["IMPLASSESS_LEDGER"] = tempfile.mkdtemp(prefix="implassess-test-ledger-")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def private_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own release ledger (never the user's), so runs in one test do not
+    suppress cells in another. Tests of the ledger itself set IMPLASSESS_LEDGER again."""
+    path = tmp_path_factory.mktemp("ledger")
+    monkeypatch.setenv("IMPLASSESS_LEDGER", str(path))
+    return path
+
+
+@contextlib.contextmanager
+def ledger_at(path: Path) -> Iterator[Path]:
+    """Use the release ledger at ``path`` inside the block (for module-scoped fixtures)."""
+    old = os.environ.get("IMPLASSESS_LEDGER")
+    os.environ["IMPLASSESS_LEDGER"] = str(path)
+    try:
+        yield path
+    finally:
+        if old is None:
+            os.environ.pop("IMPLASSESS_LEDGER", None)
+        else:
+            os.environ["IMPLASSESS_LEDGER"] = old
 
 
 @pytest.fixture

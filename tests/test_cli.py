@@ -133,7 +133,8 @@ def test_an_unwritable_output_folder_is_a_clean_error(tmp_path: Path, minimal_pa
     export.write_text("respondent_id,p1,p2,p3,l1,l2\na,1,2,3,4,5\n")
     result = CliRunner().invoke(cli, ["score", str(export), "-i", str(minimal_path), "-o", str(blocker / "sub")])
     assert result.exit_code == 1
-    assert "Cannot read or write" in result.output and "Traceback" not in result.output
+    assert "Cannot write" in result.output and "Expected a folder you can write to" in result.output
+    assert "Traceback" not in result.output
     assert "Unexpected internal error" not in result.output
 
 

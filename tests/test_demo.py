@@ -36,11 +36,12 @@ def test_demo_prints_the_sample_the_run_and_the_reports(cli_demo: tuple[Path, Re
     assert lines[0] == f"Sample data (seed 7) written to {out / 'data'}; assessment: {out / 'assessment.toml'}"
     assert lines[1] == "Rows read: 403; scored: 199; rejected: 6 (reasons in rejected-rows.csv); other wave: 198."
     assert "All outputs (" in result.output and f"listed in manifest.json): {out}" in result.output
-    assert lines[-3:] == [
+    assert lines[-4:] == [
         "",
         "Leadership programme: one private 360 report per participant (follow-up against baseline).",
         f"24 of 24 reports in {out / 'participants'} (0 kept from an earlier run), cohort summary: ok. "
         f"Manifest: {out / 'participants' / 'manifest.json'}.",
+        "Rows of leadership-360.csv: 490 read = 490 used + 0 rejected + 0 set aside.",
     ]
 
 

@@ -312,7 +312,7 @@ def test_mapping_file_problems_are_reported_together(tmp_path: Path, minimal) ->
         read_responses(EXPORTS / "generic.csv", minimal, mapping=mapping)
     assert str(err.value) == (
         f"{mapping}: The mapping file has problems:\n"
-        "  colums: unknown table; expected [columns], [answers], [options] or [variables].\n"
+        "  colums: unknown table; expected [columns], [answers], [options], [variables] or [privacy].\n"
         "  columns.'Q1': found 'atribute site'; expected an item id, 'attribute:NAME' or one of 'respondent-id', "
         "'submitted-at', 'comment', 'ignore', 'personal'.\n"
         "  answers.'Often': found 'lots'; expected a number or 'missing'.\n"
@@ -429,3 +429,20 @@ def test_sample_exports_read_without_a_mapping(tmp_path: Path, minimal) -> None:
         assert not np.isnan(rs.values).all(axis=0).any()
         assert all(1 <= v <= 5 for v in rs.values[~np.isnan(rs.values)].tolist())
     assert read_responses(tmp_path / "org-survey-qualtrics.csv", minimal).attributes.keys() >= {"site", "role"}
+
+
+def test_one_rater_may_rate_several_participants_in_a_wave(tmp_path: Path, minimal) -> None:
+    """A 360 export: rater R1 rates P1 and P2 in one wave (both kept), and P1 twice (the second rejected)."""
+    rows = [
+        ["respondent_id", "participant", "wave", "p1"],
+        ["R1", "P1", "1", "1"],
+        ["R1", "P2", "1", "2"],
+        ["R1", "P1", "1", "3"],
+        ["R1", "P1", "2", "4"],
+    ]
+    rs = read_responses(write_csv(tmp_path / "d.csv", rows), minimal)
+    assert [row[0] for row in values(rs)] == [1, 2, 4]
+    assert [(r.row, r.reasons) for r in rs.rejected] == [
+        (4, ("Column 'respondent_id': found 'R1' again in wave '1' for the same participant; respondent ids must "
+             "be unique and row 2 already has it (duplicates='reject' keeps the first).",)),
+    ]  # fmt: skip

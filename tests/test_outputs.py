@@ -95,7 +95,7 @@ def test_the_run_refuses_an_instrument_id_that_climbs_out_and_writes_nothing_out
     (project / "export.csv").write_bytes((FIXTURES / "exports" / "generic.csv").read_bytes())
     (project / "assessment.toml").write_text(
         f'instruments = ["{MINIMAL.as_posix()}"]\n[client]\nname = "X"\n[[responses]]\npath = "export.csv"\n'
-        '[scoring]\nmin-group-size = 1\nwave = "1"\n[outputs]\ndir = "out"\npdf = false\n',
+        '[scoring]\nmin-group-size = 1\naccept-small-groups = true\nwave = "1"\n[outputs]\ndir = "out"\npdf = false\n',
         encoding="utf-8",
     )
     plan = run_job.plan(load_assessment(project / "assessment.toml"), reproducible=True)

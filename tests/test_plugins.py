@@ -58,8 +58,10 @@ def test_entry_point_plugins_load_and_a_broken_one_is_named(site: Path, monkeypa
     (problem,) = [p for p in plugins.problems() if "broken" in p]
     assert problem == (
         "Plugin 'broken' could not be loaded and is skipped.\n"
-        "Entry point: implassess_broken\n"
-        "Fault: RuntimeError: boom at import"
+        "Entry point: broken = implassess_broken\n"
+        "Distribution: implassess-broken 0.3.1\n"
+        "Fault: RuntimeError: boom at import\n"
+        "Fix: reinstall or uninstall implassess-broken, or leave it out with IMPLASSESS_LOAD_PLUGINS."
     )
     info = {p.name: p for p in plugins.plugin_infos()}["good"]
     assert info.version == "0.3.1"

@@ -359,8 +359,8 @@ def test_json_array_rejects_nested_values_and_non_objects() -> None:
     report = check(EXPORTS / "responses.json")
     assert report["reader"] == "json"
     assert rejected(report) == [
-        (2, "J2", ["Column 'p3': found a nested object ({\"nested\": true}); expected a single number or text."]),
-        (3, None, ['The entry is a text ("not an object"); expected an object of column: value.']),
+        (2, "J2", ["Column 'p3': found a nested object (1 key); expected a single number or text."]),
+        (3, None, ["The entry is a text (13 characters); expected an object of column: value."]),
     ]
     assert report["accepted"] == 2
 

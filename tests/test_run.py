@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from implassess.cli import cli
 from implassess.report.fmt import fmt_r, fmt_score
+from tests.conftest import ledger_at
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +28,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(cli, ["demo", "--out-dir", str(out), "--reproducible"], catch_exceptions=False)
+    with ledger_at(out.parent / f"{out.name}-ledger"):
+        result = CliRunner().invoke(cli, ["demo", "--out-dir", str(out), "--reproducible"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return out
 
@@ -129,8 +131,12 @@ def test_reproducible_runs_are_byte_identical(demo: Path, tmp_path: Path) -> Non
     shutil.copytree(demo / "data", tmp_path / "data")
     for name in ("assessment.toml", "targets.toml"):
         shutil.copy(demo / name, tmp_path / name)
+    # A rerun against the same ledger: nothing new is released, and every byte is the same.
+    ledger = demo.parent / f"{demo.name}-ledger"
     result = CliRunner().invoke(
-        cli, ["run", str(tmp_path / "assessment.toml"), "--reproducible"], catch_exceptions=False
+        cli,
+        ["run", str(tmp_path / "assessment.toml"), "--reproducible", "--ledger", str(ledger)],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     for rel in ("report.pdf", "clarity-gaps/profile.json", "clarity-gaps/groups.csv", "manifest.json"):

@@ -166,7 +166,11 @@ def test_norms_build_and_use(tmp_path):
     (tmp_path / "fewer.csv").write_text("\n".join(lines[:-3]) + "\n", encoding="utf-8")
     CliRunner().invoke(
         score,
-        [str(tmp_path / "fewer.csv"), "-i", str(FIX / "demo.toml"), "-o", str(tmp_path / "two"), "--reproducible"],
+        # Another organisation's data in this test's story: its own ledger (same respondents would be refused).
+        [
+            *(str(tmp_path / "fewer.csv"), "-i", str(FIX / "demo.toml"), "-o", str(tmp_path / "two")),
+            *("--reproducible", "--ledger", str(tmp_path / "other-ledger")),
+        ],
         catch_exceptions=False,
     )
     one = json.loads((tmp_path / "one" / "profile.json").read_text())["organisation"]["dimensions"][0]["score_0_100"]

@@ -238,3 +238,18 @@ def test_a_rule_the_instrument_does_not_name_is_refused(minimal):
         f"{FIXTURE}: scoring rule 'fixed' was passed to the engine, but instrument 'minimal' names 'gating' "
         "([scoring] rule)."
     )
+
+
+@pytest.mark.parametrize(
+    ("result", "message"),
+    [
+        (lambda n: np.zeros((n, 3)), r"returned an array of shape \(3, 3\); expected respondents × dimensions = 3 × 2"),
+        (lambda n: np.zeros(n), r"returned an array of shape \(3,\); expected respondents × dimensions = 3 × 2"),
+        (lambda n: [["a", "b"]] * n, "returned something that is not an array of numbers"),
+    ],
+)
+def test_a_rule_returning_the_wrong_shape_is_named(minimal, result, message):
+    inst = attrs.evolve(minimal, scoring=attrs.evolve(minimal.scoring, rule="fixed"))
+    rule = ScoringRule(name="fixed", description="Wrong shape.", score=lambda i, v: result(len(v)))
+    with pytest.raises(ImplassessError, match=r"Scoring rule 'fixed' " + message):
+        score_respondents(make_response_set(inst, ROWS), rule)

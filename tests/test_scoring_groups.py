@@ -38,7 +38,7 @@ def test_organisation_statistics_by_hand():
     Each item's variance 2.5 exceeds σ²EU = 2 → rwg(j) = 0 → flag low-agreement; n < 10 → insufficient-n.
     """
     s = score_respondents(make_response_set(INST, uniform_rows([1, 2, 3, 4, 5])))
-    org, _ = aggregate(s, ScoreSettings())
+    org, _, _ = aggregate(s, ScoreSettings())
     p = org.dimensions[0]
     assert (p.id, p.n, p.mean, p.median, p.score_0_100, p.level) == ("planning", 5, 3.0, 3.0, 50.0, 3)
     assert p.sd == pytest.approx(math.sqrt(2.5))
@@ -57,7 +57,7 @@ def test_item_distribution_counts_answers_as_given():
     """p3 is reversed, but its distribution counts the raw answers: 5, 4, 3, 2, 1 once each plus one blank."""
     rows = [*uniform_rows([1, 2, 3, 4, 5]), [3, 3, None, 3, 3]]
     s = score_respondents(make_response_set(INST, rows))
-    org, _ = aggregate(s, ScoreSettings())
+    org, _, _ = aggregate(s, ScoreSettings())
     p3 = next(i for i in org.items if i.id == "p3")
     assert [c.count for c in p3.distribution] == [1, 1, 1, 1, 1]
     assert next(c.label for c in p3.distribution) == "Strongly disagree"
@@ -74,7 +74,7 @@ def test_icc_across_groups_by_hand():
     values = [1, 2, 3, 4, 5, 2, 3, 4, 3]
     teams = ["a"] * 3 + ["b"] * 2 + ["c"] * 4
     s = score_respondents(make_response_set(INST, uniform_rows(values), attributes={"team": teams}))
-    _, (b,) = aggregate(s, ScoreSettings(by=(("team",),), min_group_size=2))
+    _, (b,), _ = aggregate(s, ScoreSettings(by=(("team",),), min_group_size=2, accept_small_groups=True))
     icc = next(i for i in b.icc if i.dimension == "learning")
     assert (icc.msb, icc.msw, icc.k, icc.groups) == pytest.approx((3.75, 0.75, 3.0, 3))
     assert icc.icc1 == pytest.approx(4 / 7) and icc.icc2 == pytest.approx(0.8)
@@ -239,7 +239,7 @@ def test_no_group_under_minimum_reaches_outputs(people, min_size):
     rows = [[p[2], p[2], 6 - p[2], p[2] if p[3] else None, None] for p in people]
     by = [("site",), ("role",), ("site", "role")]
     rs = make_response_set(INST, rows, attributes=attributes)
-    result = score(rs, ScoreSettings(by=tuple(by), min_group_size=min_size))
+    result = score(rs, ScoreSettings(by=tuple(by), min_group_size=min_size, accept_small_groups=True))
     doc = profile_to_dict(result.profile)
     _check_no_leak(doc, attributes, by, [True] * len(people), min_size)
     _check_no_leak(doc, attributes, by, [p[3] for p in people], min_size, unit="learning")

@@ -25,7 +25,7 @@ def test_dont_know_and_not_applicable_are_counted_apart(tmp_path: Path, minimal_
     assert rs.n == 5
     assert np.isnan(rs.values[2:, 0]).all()
     assert rs.non_substantive[:, 0].tolist() == [0, 0, 6, 7, 0]  # 1 + index of the option in the scale
-    result = score(rs, ScoreSettings(min_group_size=1))
+    result = score(rs, ScoreSettings(min_group_size=1, accept_small_groups=True))
     p1 = next(i for i in result.profile.organisation.items if i.id == "p1")
     assert p1.n == 2 and p1.missing == 3
     assert p1.set_apart == {"Don't know": 1, "Not applicable": 1}

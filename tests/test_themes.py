@@ -111,7 +111,8 @@ page-size = "A5"
         "cannot embed; expected a TrueType font (.ttf).",
         f"{src}: font-bold: error: File 'missing.ttf' not found (looked for {missing!r}); paths are relative to "
         "the theme file.",
-        f"{src}: logo: error: 'logo.svg' is not a readable SVG image (unknown token at 1:1); expected an SVG file.",
+        f"{src}: logo: error: 'logo.svg' is not a readable SVG image (syntax error at line 1, column 1); expected an "
+        "SVG file.",
         f"{src}: cover-image: error: 'cover.png' is not a PNG or JPEG image; expected a .png or .jpg file.",
     ]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from implassess import plugins
 from implassess.jobs.participants import run_participants as run_participants
@@ -81,23 +81,38 @@ def score(
     targets: str | Path | None = None,
     norms: str | Path | None = None,
     reproducible: bool = False,
+    small_groups: Literal["suppress", "combine"] = "suppress",
+    accept_small_groups: bool = False,
+    ledger: str | Path | None = None,
 ) -> ScoringResult:
     """Score responses into a profile (organisation, groups, KPIs, actions).
 
     ``by`` names attribute columns to break results down by (``"site,role"`` for a
-    combination); groups smaller than ``min_group_size`` are suppressed.
+    combination); groups smaller than ``min_group_size`` are suppressed, and so is whatever
+    would reveal them by subtraction (``small_groups="combine"`` pools them into "Other").
+    ``ledger`` names a release ledger folder: the result is then checked against, and
+    recorded in, everything published from the same responses (as ``score`` and ``run``
+    always do). Without it only this result's own groups are checked.
     """
     from implassess.formats.norms import load_norms
     from implassess.formats.targets import load_targets
+    from implassess.outputs.ledger import Ledger, score_released
     from implassess.readers.kpi import KpiSheet
     from implassess.scoring import ScoreSettings
-    from implassess.scoring import score as _score
 
     values = kpis.values if isinstance(kpis, KpiSheet) else kpis
     inst = responses.instrument
-    return _score(
+    settings = ScoreSettings(
+        by=ScoreSettings.parse_by(list(by)),
+        min_group_size=min_group_size,
+        small_groups=small_groups,
+        accept_small_groups=accept_small_groups,
+    )
+    return score_released(
         responses,
-        ScoreSettings(by=ScoreSettings.parse_by(list(by)), min_group_size=min_group_size),
+        settings,
+        ledger=Ledger(Path(ledger)) if ledger is not None else None,
+        command="api",
         kpi_values=[v for v in values if getattr(v, "kpi", None) in {k.id for k in inst.kpis}],
         targets=load_targets(Path(targets), inst) if targets else (),
         norms=load_norms(Path(norms)) if norms else None,

@@ -22,14 +22,24 @@ from implassess.errors import ImplassessError
 
 
 class _Cli(click.Group):
-    """A group that adds plugin commands lazily and shows errors as messages, never tracebacks."""
+    """A group that adds plugin commands lazily and shows errors as messages, never tracebacks.
 
-    _plugin_commands_added = False
+    Plugin commands are added again whenever the set of plugins changes (a plugin
+    registered at run time, as tests do); a plugin cannot replace a built-in command.
+    """
+
+    _builtin: dict[str, click.Command] | None = None
+    _plugins_seen: int | None = None
 
     def _add_plugin_commands(self) -> None:
-        if not _Cli._plugin_commands_added:
-            _Cli._plugin_commands_added = True
-            registry.add_commands(self)
+        if self._plugins_seen == registry.generation():
+            return
+        if self._builtin is None:
+            self._builtin = dict(self.commands)
+        else:
+            self.commands = dict(self._builtin)
+        registry.add_commands(self)
+        self._plugins_seen = registry.generation()
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         self._add_plugin_commands()
@@ -46,6 +56,14 @@ class _Cli(click.Group):
             raise click.ClickException(exc.user_message()) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except SystemExit as exc:
+            # A plugin's hook, reader, filter or flowable must not end a built-in command
+            # (a plugin's own command may end itself); the exit codes of built-ins pass.
+            command = ctx.invoked_subcommand
+            error = registry.exit_error(exc, f"while running {command!r}" if command else "while running a command")
+            if error is None or (command and registry.command_owner(command)):
+                raise
+            raise click.ClickException(error.user_message()) from None
         except OSError as exc:
             # A file or folder that cannot be read or written: the user can fix this.
             where = exc.filename or "a file"

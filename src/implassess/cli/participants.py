@@ -21,12 +21,20 @@ import click
 from implassess.cli.output import CONTEXT
 
 # Cheap: the job module imports numpy and reportlab only when it runs.
-from implassess.jobs.participants import MINIMUM_KEYS, WaveError, run_participants
+from implassess.jobs.participants import (
+    MINIMUM_KEYS,
+    SmallMinimumError,
+    WaveError,
+    run_participants,
+    small_minimum_message,
+)
 
 if TYPE_CHECKING:
     from implassess.jobs.participants import ParticipantsSummary
 
 OPTION_NAMES = {"wave": "--wave", "compare_wave": "--compare-wave"}
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
 
 
 def _minimums(values: tuple[str, ...]) -> dict[str, int]:
@@ -81,6 +89,15 @@ def print_participants(summary: ParticipantsSummary, as_json: bool = False) -> N
         f"{summary.ok} of {summary.participants} reports in {summary.out_dir} ({summary.kept} kept from an earlier "
         f"run), cohort summary: {summary.cohort_status}. Manifest: {summary.manifest_path}."
     )
+    rows = summary.rows
+    listed = len(rows.listed())
+    where = f" Listed with their reasons in {summary.rejected_path}." if listed else ""
+    click.echo(rows.summary() + where)
+    if summary.masked_comments:
+        click.echo(
+            f"Names of other participants were masked in {summary.masked_comments} comment(s); "
+            f"see {summary.masked_path}."
+        )
     for e in summary.failed:
         click.echo(f"No report for {e.participant}: {e.reason}", err=True)
 
@@ -108,6 +125,11 @@ def print_participants(summary: ParticipantsSummary, as_json: bool = False) -> N
     multiple=True,
     metavar="GROUP=N",
     help="Change a minimum (manager, peer, direct-report, other, all-others), e.g. peer=4. Repeatable.",
+)
+@click.option(
+    "--accept-small-groups",
+    is_flag=True,
+    help="Allow a rater minimum below 2 (one person's ratings shown as a group); every report says so.",
 )
 @click.option(
     "--gap-threshold",
@@ -142,6 +164,7 @@ def participants(
     reproducible: bool,
     show_manager: bool,
     min_raters: tuple[str, ...],
+    accept_small_groups: bool,
     gap_threshold: float,
     min_cohort: int,
     client: str,
@@ -159,8 +182,9 @@ def participants(
     Example: implassess participants leadership-360.csv --participants participants.csv
     --battery implementation-leadership-360 --out-dir reports -j 2
     """
-    with progress_bar(sys.stderr.isatty() and not as_json) as progress:
-        try:
+    ctx = click.get_current_context()
+    try:
+        with progress_bar(sys.stderr.isatty() and not as_json) as progress:
             summary = run_participants(
                 responses=responses,
                 roster=roster_path,
@@ -174,6 +198,7 @@ def participants(
                 reproducible=reproducible,
                 show_manager=show_manager,
                 min_raters=_minimums(min_raters),
+                accept_small_groups=accept_small_groups,
                 gap_threshold=gap_threshold,
                 min_cohort=min_cohort,
                 client=client,
@@ -182,8 +207,19 @@ def participants(
                 date=_date(date_text),
                 progress=progress,
             )
-        except WaveError as exc:
-            raise click.BadParameter(exc.message, param_hint=OPTION_NAMES[exc.option]) from None
+    except WaveError as exc:
+        raise click.BadParameter(exc.message, param_hint=OPTION_NAMES[exc.option]) from None
+    except SmallMinimumError as exc:
+        raise click.BadParameter(
+            small_minimum_message(exc.group, exc.value, "--accept-small-groups"), param_hint="--min-raters"
+        ) from None
+    except KeyboardInterrupt as exc:
+        # Ctrl-C: one line, no traceback, and the shell's status for an interrupt.
+        from implassess.participants.batch import BatchInterrupted
+
+        message = str(exc) if isinstance(exc, BatchInterrupted) else "Interrupted before any report was rendered."
+        click.echo(message, err=True)
+        ctx.exit(INTERRUPTED)
     print_participants(summary, as_json)
     if not summary.complete:
-        click.get_current_context().exit(1)
+        ctx.exit(1)

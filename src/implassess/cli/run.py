@@ -61,9 +61,20 @@ def print_summary(summary: RunSummary, as_json: bool = False) -> None:
 )
 @click.option("--reproducible", is_flag=True, default=None, help="Byte-identical outputs (fixed dates).")
 @click.option("--theme", default=None, help="Theme name or theme TOML, overriding the assessment's.")
+@click.option(
+    "--ledger",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Release ledger folder (default: [scoring] ledger, $IMPLASSESS_LEDGER, else the user's data folder).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def run(
-    assessment_file: Path, out_dir: Path | None, reproducible: bool | None, theme: str | None, as_json: bool
+    assessment_file: Path,
+    out_dir: Path | None,
+    reproducible: bool | None,
+    theme: str | None,
+    ledger: Path | None,
+    as_json: bool,
 ) -> None:
     """Read, score and render everything an assessment file asks for: the PDF report,
     profile JSON, CSVs, manifest and rejected rows.
@@ -73,5 +84,7 @@ def run(
     from implassess.formats.assessment import load_assessment
     from implassess.jobs.run import run_assessment
 
-    summary = run_assessment(load_assessment(assessment_file), out_dir=out_dir, reproducible=reproducible, theme=theme)
+    summary = run_assessment(
+        load_assessment(assessment_file), out_dir=out_dir, reproducible=reproducible, theme=theme, ledger=ledger
+    )
     print_summary(summary, as_json)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import attrs
 import click
 
 if TYPE_CHECKING:
@@ -43,6 +44,28 @@ def _fmt(v: float | None, digits: int = 1) -> str:
     default=5,
     show_default=True,
     help="Groups with fewer respondents show no statistic at all.",
+)
+@click.option(
+    "--accept-small-groups",
+    is_flag=True,
+    help="Allow --min-group-size below 3, accepting that readers may recognise individual answers; "
+    "every output then says the minimum was lowered.",
+)
+@click.option(
+    "--small-groups",
+    type=click.Choice(["suppress", "combine"]),
+    default="suppress",
+    show_default=True,
+    help="Groups under the minimum: hide them (and whatever would reveal them), or pool them into one "
+    '"Other" group per breakdown.',
+)
+@click.option(
+    "--ledger",
+    "ledger",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Release ledger folder: what earlier runs published from the same respondents, so no run can be "
+    "subtracted from another. Default: $IMPLASSESS_LEDGER, else the user's data folder.",
 )
 @click.option(
     "--norms",
@@ -109,6 +132,9 @@ def score(
     instrument_ref: str,
     by: tuple[str, ...],
     min_group_size: int,
+    accept_small_groups: bool,
+    small_groups: Literal["suppress", "combine"],
+    ledger: Path | None,
     norms_path: Path | None,
     targets_path: Path | None,
     kpis_path: Path | None,
@@ -149,6 +175,9 @@ def score(
         rwg_null=rwg_null,
         icc_k=icc_k,
         reproducible=reproducible,
+        small_groups=small_groups,
+        accept_small_groups=accept_small_groups,
+        ledger=ledger,
     )
     rs, result, paths = summary.responses, summary.result, summary.outputs
     instrument = rs.instrument
@@ -177,6 +206,7 @@ def score(
                 "actions": [
                     {"rank": a.rank, "action": a.action, "priority": a.priority} for a in result.profile.actions
                 ],
+                "release": attrs.asdict(result.profile.release),
             }
         )
         return
@@ -194,6 +224,10 @@ def score(
             click.echo(f"  {'overall':<24} {_fmt(org.overall.score_0_100)}  level {org.overall.level or '–'}")
     for a in result.profile.actions[:5]:
         click.echo(f"Action {a.rank} ({a.priority}): {a.title}")
+    from implassess.outputs.ledger import release_lines
+
+    for line in release_lines(result.profile.release, result.profile.settings.min_group_size, accept_small_groups):
+        click.echo(line)
     click.echo(f"Wrote {len(paths)} files to {outdir}.")
 
 

@@ -74,6 +74,13 @@ class ScoringSettings:
     """Attribute columns to break results down by (e.g. site, role)."""
     min_group_size: int = 5
     """Groups smaller than this are suppressed in every output."""
+    accept_small_groups: bool = False
+    """Allow a minimum below 3, accepting that readers may recognise individual answers."""
+    small_groups: Literal["suppress", "combine"] = "suppress"
+    """``combine``: pool each breakdown's groups under the minimum into one "Other" group."""
+    ledger: str | None = None
+    """Release ledger folder (e.g. on the engagement's shared drive); default ``$IMPLASSESS_LEDGER``
+    or the user's data folder."""
     wave: str | None = None
     """Score only this wave (value of the ``wave`` column)."""
     compare_wave: str | None = None
@@ -168,6 +175,22 @@ def _check_raw(raw: dict[str, Any], source: str, base: Path) -> list[Finding]:
         findings.append(
             Finding(
                 source, "scoring.min-group-size", f"Found {size}; expected a whole number of at least 1.", code="range"
+            )
+        )
+    elif (
+        isinstance(size, int)
+        and not isinstance(size, bool)
+        and size < 3
+        and scoring.get("accept-small-groups") is not True
+    ):
+        findings.append(
+            Finding(
+                source,
+                "scoring.min-group-size",
+                f"Found {size}; groups this small let readers recognise individual answers, so the smallest "
+                "allowed is 3. To go lower, add accept-small-groups = true under [scoring]; every report then "
+                "says that the minimum was lowered.",
+                code="range",
             )
         )
     files: list[tuple[str, Any]] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -175,11 +176,43 @@ def _collect_ids(raw: dict[str, Any], arrays: _Arrays) -> _Ids:
     )
 
 
+#: An instrument or battery id: it names the instrument's folder in a run's output folder, so
+#: it must be a plain file name on every platform (no '/', '\\', leading '.', spaces or capitals).
+SAFE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+#: Names Windows reserves for devices, whatever the extension (``con``, ``nul.txt`` …).
+_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul"} | {f"{d}{n}" for d in ("com", "lpt") for n in range(1, 10)})
+
+
+def safe_id_problem(ident: str) -> str | None:
+    """Why ``ident`` cannot name an output folder, as the end of a "Found …; expected …" sentence; None if it can."""
+    if not SAFE_ID_RE.match(ident):
+        return (
+            "expected 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit "
+            "(the id names the instrument's folder in the output, so it cannot be a path)"
+        )
+    if ident.endswith("."):
+        return "expected an id that does not end with '.' (Windows drops a final '.' from folder names)"
+    if ident.split(".")[0] in _WINDOWS_DEVICES:
+        return f"expected an id other than {ident.split('.')[0]!r}, a name Windows reserves for a device"
+    return None
+
+
+def _check_id(source: str, raw: dict[str, Any], path: str = "id") -> list[Finding]:
+    ident = raw.get("id")
+    if not isinstance(ident, str):
+        return []
+    problem = safe_id_problem(ident)
+    if problem is None:
+        return []
+    return [Finding(source, path, f"Found {ident!r}; {problem}.", code="unsafe-id")]
+
+
 def lint_instrument(raw: dict[str, Any], source: str) -> list[Finding]:
     """Every cross-field problem in an instrument file."""
     arrays = _arrays(raw)
     ids = _collect_ids(raw, arrays)
     return [
+        *_check_id(source, raw),
         *_check_unique_ids(source, arrays),
         *_check_unique_facets(source, arrays.dimensions),
         *_check_scales(source, arrays.scales),
@@ -641,10 +674,12 @@ def _trigger_statistic(lt: _Linter, i: int, when: dict[str, Any]) -> None:
 def lint_battery(raw: dict[str, Any], source: str, known: set[str] | None = None) -> list[Finding]:
     """Every cross-field problem in a battery file; ``known`` instrument ids if available."""
     lt = _Linter(source)
+    lt.findings += _check_id(source, raw)
     members = _tables(raw, "instruments")
     seen: dict[str, int] = {}
     for i, m in members:
         mid = m.get("id")
+        lt.findings += _check_id(source, m, f"instruments[{i}].id")
         if isinstance(mid, str):
             if mid in seen:
                 lt.error(

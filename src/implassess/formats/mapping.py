@@ -12,6 +12,9 @@
 duplicates = "latest"
 [variables]          # item-text variables as the survey showed them
 intervention = "the new triage pathway"
+[privacy]            # for the rare column the personal-data test gets wrong
+personal = ["Staff ref"]            # personal although neither header nor values say so
+not-personal = ["Latency (IP hops)"]  # not personal although the header or values look so
 ```
 """
 
@@ -98,6 +101,10 @@ class MappingFile:
     """Reading options (format, decimal, duplicates, invalid, form, delimiter, encoding, sheet, dictionary)."""
     variables: dict[str, str] = attrs.field(factory=dict)
     """Values of item-text variables as the survey showed them."""
+    personal: tuple[str, ...] = ()
+    """Columns (header or exported question text) to drop as personal data (``[privacy] personal``)."""
+    not_personal: tuple[str, ...] = ()
+    """Columns that are not personal although their header or values look so (``[privacy] not-personal``)."""
 
 
 def _answer_value(v: Any, where: str, problems: list[str]) -> float | None:
@@ -123,8 +130,10 @@ def load_mapping(path: Path) -> MappingFile:
         raise InputError(source, "; ".join(f.message for f in exc.findings)) from None
     problems: list[str] = []
     for key in raw:
-        if key not in ("columns", "answers", "options", "variables"):
-            problems.append(f"{key}: unknown table; expected [columns], [answers], [options] or [variables].")
+        if key not in ("columns", "answers", "options", "variables", "privacy"):
+            problems.append(
+                f"{key}: unknown table; expected [columns], [answers], [options], [variables] or [privacy]."
+            )
     columns: dict[str, str] = {}
     for k, v in _table(raw, "columns", problems).items():
         if not isinstance(v, str) or not v.strip():
@@ -165,9 +174,40 @@ def load_mapping(path: Path) -> MappingFile:
             problems.append(f"variables.{k}: found {v!r}; expected text.")
         else:
             variables[str(k)] = v
+    personal, not_personal = _privacy(_table(raw, "privacy", problems), columns, problems)
     if problems:
         raise InputError(source, "The mapping file has problems:\n" + "\n".join("  " + p for p in problems))
-    return MappingFile(source, columns, answers, item_answers, options, variables)
+    return MappingFile(source, columns, answers, item_answers, options, variables, personal, not_personal)
+
+
+def _privacy(
+    table: dict[str, Any], columns: dict[str, str], problems: list[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``[privacy]`` lists: columns that are personal, and columns that are not."""
+    lists: dict[str, tuple[str, ...]] = {"personal": (), "not-personal": ()}
+    for key, value in table.items():
+        if key not in lists:
+            problems.append(f"privacy.{key}: unknown key; expected personal or not-personal.")
+        elif not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            problems.append(
+                f'privacy.{key}: found {value!r}; expected a list of column headers, e.g. {key} = ["Site name"].'
+            )
+        else:
+            lists[key] = tuple(v.strip() for v in value)
+    for col in sorted(set(lists["personal"]) & set(lists["not-personal"])):
+        problems.append(f"privacy: column {col!r} is listed both as personal and as not-personal; expected one.")
+    for col in lists["personal"]:
+        role = columns.get(col)
+        if role is not None and role != ROLE_PERSONAL:
+            problems.append(
+                f"privacy.personal: column {col!r} is also mapped to {role!r} in [columns]; expected one or the other."
+            )
+    for col in lists["not-personal"]:
+        if columns.get(col) == ROLE_PERSONAL:
+            problems.append(
+                f"privacy.not-personal: column {col!r} is mapped to 'personal' in [columns]; expected one or the other."
+            )
+    return lists["personal"], lists["not-personal"]
 
 
 def _table(raw: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:

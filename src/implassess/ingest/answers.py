@@ -14,6 +14,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from implassess.formats.mapping import answer_key
+from implassess.ingest.personal import looks_personal, shown
 from implassess.readers import _numbers
 
 if TYPE_CHECKING:
@@ -98,7 +99,9 @@ class AnswerReader:
                 label = next((lab for lab in self.choices.values() if answer_key(lab) == k), None)
             if label is None:
                 codes = ", ".join(self.choices)
-                self.reasons[s] = f"found {s!r}, which is not a choice of the data dictionary; expected one of {codes}."
+                self.reasons[s] = (
+                    f"found {shown(s)}, which is not a choice of the data dictionary; expected one of {codes}."
+                )
                 return INVALID
             k = answer_key(label)
             if k in self.overrides:
@@ -107,7 +110,7 @@ class AnswerReader:
             if k in self.labels:
                 return self.labels[k]
             self.reasons[s] = (
-                f"found {s!r} ({label!r} in the data dictionary), which is not an answer label of scale "
+                f"found {shown(s)} ({label!r} in the data dictionary), which is not an answer label of scale "
                 f"{self.scale.id!r}; expected the dictionary's labels to match the scale's, or map them in [answers]."
             )
             return INVALID
@@ -118,7 +121,8 @@ class AnswerReader:
         try:
             v = _numbers.parse(t, self.decimal)
         except _numbers.NumberError as exc:
-            if re.fullmatch(r"[\d\s.,+\-−()%'’]+", t):
+            # The number reader quotes the text; a phone number must not be quoted, so it gets the label message.
+            if re.fullmatch(r"[\d\s.,+\-−()%'’]+", t) and not looks_personal(t):
                 self.reasons[s] = f"{exc}."
             else:
                 self.reasons[s] = self._not_a_label(s)
@@ -137,12 +141,12 @@ class AnswerReader:
         lo, hi = min(self.values, default=0.0), max(self.values, default=0.0)
         if v < lo or v > hi:
             self.reasons[s] = (
-                f"found {s!r}, which is outside scale {self.scale.id!r}; expected a value "
+                f"found {shown(s)}, which is outside scale {self.scale.id!r}; expected a value "
                 f"from {fmt_value(lo)} to {fmt_value(hi)}{self._codes_text()}."
             )
         else:
             self.reasons[s] = (
-                f"found {s!r}, which is not a value of scale {self.scale.id!r}; expected "
+                f"found {shown(s)}, which is not a value of scale {self.scale.id!r}; expected "
                 f"one of {', '.join(fmt_value(x) for x in sorted(self.values))}{self._codes_text()}."
             )
         return INVALID
@@ -151,7 +155,7 @@ class AnswerReader:
         lo, hi = min(self.values, default=0.0), max(self.values, default=0.0)
         labels = ", ".join(repr(o.label) for o in self.scale.options)
         return (
-            f"found {s!r}, which is neither a value nor an answer label of scale "
+            f"found {shown(s)}, which is neither a value nor an answer label of scale "
             f"{self.scale.id!r}; expected a value from {fmt_value(lo)} to {fmt_value(hi)} or one of {labels}."
         )
 

@@ -3,8 +3,11 @@
 Used by :mod:`implassess.ingest`. A column is matched, in order of precedence, by the
 mapping file, by a role the reader declared (``ResponseId`` is the respondent id), by
 item id (exact, then tolerant of ``-``/``_``/``.`` and case, then after a group prefix
-such as ``grp/``), by a well-known header (``site``, ``email``, ``comment`` …), by
-question text, and last by an item id at the end of a prefixed name (``grp-p1``).
+such as ``grp/``), by a well-known header (``site``, ``comment`` …) or a header or
+question naming personal data (see :mod:`implassess.ingest.personal`), by question
+text, and last by an item id at the end of a prefixed name (``grp-p1``). A column that
+is none of these, or an attribute or comment found by its header, whose values mostly
+look personal (e-mail addresses, phone numbers …) is dropped as personal.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from implassess.formats.mapping import (
     MappingFile,
     parse_role,
 )
+from implassess.ingest.personal import column_kind, is_personal
 from implassess.model import VARIABLE_RE, Instrument, Item
 from implassess.responses import KNOWN_ATTRIBUTES
 
@@ -149,14 +153,6 @@ DATE_HEADERS = tuple(
     "completed timestamp date".split()
 )
 COMMENT_HEADERS = ("comment", "comments")
-#: Headers (loose form) of personal data; never carried into results.
-PERSONAL_HEADERS = frozenset(
-    "email emailaddress mail recipientemail recipientfirstname recipientlastname recipientphone firstname lastname "
-    "name fullname surname givenname respondentname participantname ipaddress ip ipaddr locationlatitude "
-    "locationlongitude latitude longitude geolocation phone phonenumber telephone mobile mobilenumber cellphone "
-    "address streetaddress dateofbirth dob birthdate nhsnumber ssn socialsecuritynumber externalreference "
-    "externaldatareference".split()
-)
 #: Survey-tool metadata headers (loose form) that carry nothing to score.
 IGNORE_HEADERS = frozenset(
     "startdate starttime start end duration durationinseconds status collectorid lastmodifiedtime userlanguage "
@@ -164,23 +160,10 @@ IGNORE_HEADERS = frozenset(
 )
 
 
-def is_personal(header: str) -> bool:
-    """Whether a header names personal data (judged by the header, never by values)."""
+def header_role(header: str, *, personal: bool = True) -> tuple[str, str | None] | None:
+    """(role, target) for a well-known header, or None; ``personal=False`` skips the personal-data test."""
     key = loose(last_segment(header))
-    return (
-        key in PERSONAL_HEADERS
-        or key.endswith("email")
-        or key.endswith("emailaddress")
-        or "latitude" in key
-        or "longitude" in key
-        or key.startswith("recipient")
-    )
-
-
-def header_role(header: str) -> tuple[str, str | None] | None:
-    """(role, target) for a well-known header, or None."""
-    key = loose(last_segment(header))
-    if is_personal(header):
+    if personal and is_personal(header):
         return ROLE_PERSONAL, None
     if key in ID_HEADERS:
         return ROLE_ID, None
@@ -238,25 +221,31 @@ def plan_columns(
             target = id_key(last_segment(cols[i]))
         plan[i] = ColumnMapping(cols[i], role, target, how)
 
+    vouched = vouched_columns(raw, mapping, notes)
     if mapping is not None:
-        by_label = {" ".join(raw.labels.get(c, c).split()).casefold(): i for i, c in enumerate(cols)}
         for key, target in mapping.columns.items():
-            i = index_of.get(key)
-            if i is None:
-                i = by_label.get(" ".join(key.split()).casefold())
+            i = find_column(raw, key)
             if i is None:
                 notes.append(f"The mapping file names column {key!r}, which the file does not have.")
                 continue
             role, tgt = parse_role(target, instrument) or ("unknown", None)
             put(i, role, tgt, "mapping file")
-            if role != ROLE_PERSONAL and is_personal(cols[i]):
+            if role != ROLE_PERSONAL and i not in vouched and _personal_header(raw, cols[i]):
                 notes.append(
                     f"Column {cols[i]!r} looks personal but is kept as {role} because the mapping file says so."
                 )
+        for key in mapping.personal:
+            i = find_column(raw, key)
+            if i is None:
+                notes.append(f"The mapping file lists column {key!r} as personal, which the file does not have.")
+            else:
+                put(i, ROLE_PERSONAL, None, "mapping file")
     for c, r in raw.meta.get("roles", {}).items():
         i = index_of.get(c)
         if i is not None and i not in plan:
             role, tgt = parse_role(r, None) or (ROLE_IGNORE, None)
+            if role == ROLE_PERSONAL and i in vouched:
+                continue  # the mapping file says it is not personal: match it like any other column
             put(i, role, tgt, "reader")
     ids = {item.id for item in instrument.items}
     keys = item_ids_by_key(instrument.items)
@@ -269,8 +258,18 @@ def plan_columns(
             put(i, "item", keys[id_key(c)], "item id (tolerant)")
         elif last_segment(c) != c and keys.get(id_key(last_segment(c))):
             put(i, "item", keys[id_key(last_segment(c))], "item id (group prefix)")
+    personal_headers: list[int] = []
     for i, c in enumerate(cols):
-        if i not in plan and (hr := header_role(c)) is not None:
+        if i in plan:
+            continue
+        if _personal_header(raw, c):
+            if i not in vouched:
+                personal_headers.append(i)  # personal, unless its text is exactly an item's (below)
+                continue
+            notes.append(
+                f"Column {c!r} looks personal but is read as usual because the mapping file lists it as not personal."
+            )
+        if (hr := header_role(c, personal=False)) is not None:
             put(i, hr[0], hr[1], "header")
     text_index = TextIndex.build(instrument, form, variables)
     text_forms: list[set[str | None]] = []
@@ -289,6 +288,14 @@ def plan_columns(
                     "it is not used. Map it in a mapping file."
                 )
                 break
+    for i in personal_headers:
+        if i not in plan:
+            put(i, ROLE_PERSONAL, None, "header")
+        elif plan[i].role == "item":
+            notes.append(
+                f"Column {cols[i]!r} looks personal but its text is that of item {plan[i].target!r}, so it is read "
+                "as that item; its answers are never quoted."
+            )
     item_keys = sorted(((k, v) for k, v in keys.items() if v), key=lambda kv: -len(kv[0]))
     for i, c in enumerate(cols):
         if i in plan:
@@ -301,6 +308,7 @@ def plan_columns(
         if i not in plan:
             plan[i] = ColumnMapping(c, "unknown", None, "")
     ordered = [plan[i] for i in range(len(cols))]
+    _personal_by_values(raw, ordered, vouched, notes)
     ordered = _resolve_conflicts(ordered, raw.source, notes)
     detected: str | None = None
     if form is None and text_forms:
@@ -309,6 +317,57 @@ def plan_columns(
             detected = next(iter(common))
             notes.append(f"The question text matches the {detected!r} form of the instrument.")
     return ordered, notes, detected
+
+
+def find_column(raw: RawTable, key: str) -> int | None:
+    """Position of the column a mapping file names, by header or else by exported question text."""
+    if key in raw.columns:
+        return raw.columns.index(key)
+    want = " ".join(key.split()).casefold()
+    return next(
+        (i for i, c in enumerate(raw.columns) if " ".join(raw.labels.get(c, c).split()).casefold() == want), None
+    )
+
+
+def vouched_columns(raw: RawTable, mapping: MappingFile | None, notes: list[str] | None = None) -> set[int]:
+    """Positions of the columns the mapping file lists under ``[privacy] not-personal``."""
+    out: set[int] = set()
+    for key in mapping.not_personal if mapping is not None else ():
+        i = find_column(raw, key)
+        if i is not None:
+            out.add(i)
+        elif notes is not None:
+            notes.append(f"The mapping file lists column {key!r} as not personal, which the file does not have.")
+    return out
+
+
+def _personal_header(raw: RawTable, column: str) -> bool:
+    """Whether a column's header, or the question text the export gives for it, names personal data."""
+    label = raw.labels.get(column)
+    return is_personal(column) or (bool(label) and label != column and is_personal(label or ""))
+
+
+#: Rows looked at when judging a column by its values (spread over the file).
+VALUE_SAMPLE_ROWS = 2000
+
+
+def _personal_by_values(raw: RawTable, plan: list[ColumnMapping], vouched: set[int], notes: list[str]) -> None:
+    """Drop as personal every column not mapped as an item (nor by the mapping file) whose
+    values mostly look like e-mail addresses, phone numbers, IP addresses …"""
+    rows = raw.rows[:: max(1, len(raw.rows) // VALUE_SAMPLE_ROWS)]
+    for i, m in enumerate(plan):
+        if i in vouched or m.how == "mapping file" or m.role in ("item", ROLE_PERSONAL, ROLE_ID, ROLE_DATE):
+            continue
+        found = column_kind(cells[i] for _, cells in rows if i < len(cells))
+        if found is None:
+            continue
+        kind, hits, looked = found
+        plan[i] = ColumnMapping(m.column, ROLE_PERSONAL, None, "values")
+        notes.append(
+            f"Column {m.column!r} is dropped as personal: {hits} of the {looked} different value(s) looked at "
+            f"look like personal data (most like {kind}). If it is not personal, list it under "
+            "[privacy] not-personal in a mapping file."
+        )
 
 
 def _strength(m: ColumnMapping) -> int:

@@ -32,7 +32,9 @@ from implassess.ingest.columns import (
     ColumnMapping,
     loose,
     plan_columns,
+    vouched_columns,
 )
+from implassess.ingest.personal import looks_personal, personal_cells, pseudonym, redact
 from implassess.ingest.rows import find_duplicates
 from implassess.outputs.files import sha256_file
 from implassess.readers._text import HEAD_BYTES, delimiter_name, ragged_reason
@@ -79,7 +81,7 @@ class IngestResult:
     missing_items: tuple[str, ...]
     """Instrument items no column provides."""
     personal: tuple[str, ...]
-    """Personal columns dropped (headers only)."""
+    """Personal columns dropped (headers only), by header, by the mapping file or by their values."""
     raw: RawTable
     """The reader's table (for writing rejected rows)."""
 
@@ -299,6 +301,7 @@ def map_table(
     if mapping is not None:
         check_mapping_targets(mapping, instrument)
     plan, notes, detected_form = plan_columns(raw, instrument, form, mapping, variables)
+    vouched = vouched_columns(raw, mapping)
     items = instrument.items
     item_pos = {item.id: j for j, item in enumerate(items)}
     item_cols = [(i, item_pos[m.target]) for i, m in enumerate(plan) if m.role == "item" and m.target in item_pos]
@@ -320,6 +323,7 @@ def map_table(
     date_col = next((i for i, m in enumerate(plan) if m.role == ROLE_DATE), None)
     attr_cols = [(i, m.target or cols[i]) for i, m in enumerate(plan) if m.role == "attribute"]
     wave_col = next((i for i, name in attr_cols if name == "wave"), None)
+    rated_col = next((i for i, name in attr_cols if name == "participant"), None)
     if id_col is not None:
         raw_ids = column(id_col)
         try:
@@ -333,6 +337,14 @@ def map_table(
             notes.append(
                 f"{len(blank_ids)} row(s) have no value in {cols[id_col]!r}; they are identified by row number."
             )
+        if id_col not in vouched and (hidden := personal_cells(ids)):
+            for r in hidden:
+                ids[r] = pseudonym(ids[r])
+            notes.append(
+                f"{len(hidden)} respondent id(s) in {cols[id_col]!r} look like personal data (an e-mail address, "
+                "phone number or the like); each is replaced by a pseudonym ('id-' and a short hash of it), so it "
+                "reaches no output while repeated submissions are still caught."
+            )
         find_duplicates(
             ids,
             raw_ids,
@@ -344,11 +356,18 @@ def map_table(
             cols[date_col] if date_col is not None else None,
             (lambda: column(wave_col)) if wave_col is not None else None,
             notes,
+            (lambda: column(rated_col)) if rated_col is not None else None,
         )
         # A panel's own reference (Qualtrics ExternalReference) identifies a person across
         # response ids; it is personal, so it is used as a private key and never quoted.
         ref_col = next(
-            (i for i, m in enumerate(plan) if m.role == ROLE_PERSONAL and loose(cols[i]) in PANEL_REFERENCES), None
+            (
+                i
+                for i, m in enumerate(plan)
+                if m.role == ROLE_PERSONAL
+                and PANEL_REFERENCES & {loose(cols[i]), loose(raw.labels.get(cols[i], ""))}  # legacy V4
+            ),
+            None,
         )
         if ref_col is not None:
             refs = [str(v).strip() if v is not None else "" for v in column(ref_col)]
@@ -375,6 +394,7 @@ def map_table(
             "duplicate responses cannot be detected."
         )
 
+    explicit = {i for i, m in enumerate(plan) if m.how == "mapping file"}
     keep_mask = np.ones(n, dtype=bool)
     if reasons:
         keep_mask[list(reasons)] = False
@@ -382,28 +402,37 @@ def map_table(
     everyone = len(keep) == n
     choices = raw.meta.get("choices", {})
 
-    def pick(i: int) -> tuple[str | None, ...]:
+    def pick(i: int, private: Literal["hide", "redact"] | None = None) -> tuple[str | None, ...]:
         col = column(i) if everyone else [cells[r][i] for r in keep]
         clean = {s: (s.strip() or None) if isinstance(s, str) else (None if s is None else str(s)) for s in set(col)}
         if labels := choices.get(cols[i]):
             # A coded attribute (REDCap dropdown "1, North") reads as its label.
             clean = {s: labels.get(v, v) if v is not None else None for s, v in clean.items()}
+        if private is not None and i not in vouched:
+            changed = _private_values(clean, private)
+            if changed:
+                clean.update(changed)
+                touched = sum(1 for s in col if s in changed)
+                notes.append(_private_note(cols[i], touched, private))
         return tuple(map(clean.__getitem__, col))
 
-    attributes = {name: pick(i) for i, name in attr_cols}
-    comments = {(m.target or cols[i]): pick(i) for i, m in enumerate(plan) if m.role == ROLE_COMMENT}
+    # Values that look personal never reach an output: an attribute's are read as blank
+    # (unless the mapping file chose the column), a comment's are cut out of the text.
+    attributes = {name: pick(i, None if i in explicit else "hide") for i, name in attr_cols}
+    comments = {(m.target or cols[i]): pick(i, "redact") for i, m in enumerate(plan) if m.role == ROLE_COMMENT}
 
     rejected = _reader_rejections(raw, id_col) + misfits
     rejected += [
         RejectedRow(rownums[r], tuple(rs), ids[r] if id_col is not None else None) for r, rs in reasons.items()
     ]
+    rejected = [_private_rejection(rr, id_col is not None and id_col in vouched) for rr in rejected]
     rejected.sort(key=lambda rr: rr.row)
 
     personal = tuple(m.column for m in plan if m.role == ROLE_PERSONAL)
     unmapped = tuple(m.column for m in plan if m.role == "unknown")
     mapped_items = {items[j].id for _, j in item_cols}
     missing = tuple(item.id for item in items if item.id not in mapped_items)
-    warnings = _warnings(raw, instrument, personal, unmapped, missing, notes, invalid_notes)
+    warnings = [redact(w) for w in _warnings(raw, instrument, personal, unmapped, missing, notes, invalid_notes)]
     responses = ResponseSet(
         instrument=instrument,
         respondent_ids=tuple(ids) if everyone else tuple(ids[r] for r in keep),
@@ -556,7 +585,45 @@ def _nothing_mapped(raw: RawTable, instrument: Instrument) -> str:
     if len(raw.columns) == 1 and "delimiter" in raw.meta:
         msg += f" The file splits into a single column with the {delimiter_name(raw.meta['delimiter'])} delimiter; "
         msg += "is it delimited by something else? Pass --delimiter."
-    return msg
+    return redact(msg)  # a header row read from the wrong line can hold answers
+
+
+def _private_values(clean: dict[Any, str | None], how: str) -> dict[Any, str | None]:
+    """The distinct cells whose value looks personal, with what stands in for it: None
+    (``hide``) or the text with the personal part cut out (``redact``)."""
+    keys = [s for s, v in clean.items() if v is not None]
+    texts = [clean[s] or "" for s in keys]
+    if how == "hide":
+        return {keys[k]: None for k in personal_cells(texts)}
+    return {s: cut for s, t in zip(keys, texts, strict=True) if (cut := redact(t)) != t}
+
+
+def _private_note(column: str, rows: int, how: str) -> str:
+    if how == "hide":
+        return (
+            f"{rows} value(s) of {column!r} look like personal data (an e-mail address, phone number or the like) "
+            "and are read as blank, so they reach no output. If the column is not personal, list it under "
+            "[privacy] not-personal in a mapping file."
+        )
+    return (
+        f"{rows} comment(s) in {column!r} contain text that looks like personal data (an e-mail address, phone "
+        "number or the like); it is replaced by a marker such as '[e-mail address removed]'."
+    )
+
+
+def _private_rejection(rr: RejectedRow, vouched_id: bool) -> RejectedRow:
+    """A rejected row whose reasons quote nothing personal and whose respondent id is a pseudonym if it looks personal.
+
+    The mapping step's own reasons never quote a personal-looking value; this also covers
+    the reasons of plugin readers, which may quote any cell.
+    """
+    reasons = tuple(map(redact, rr.reasons))
+    who = rr.respondent
+    if who is not None and not vouched_id and looks_personal(who):
+        who = pseudonym(who)
+    if reasons == rr.reasons and who == rr.respondent:
+        return rr
+    return attrs.evolve(rr, reasons=reasons, respondent=who)
 
 
 def _reader_rejections(raw: RawTable, id_col: int | None) -> list[RejectedRow]:

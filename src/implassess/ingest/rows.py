@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from implassess.ingest.answers import parse_dates
+from implassess.ingest.personal import shown
 
 
 def find_duplicates(
@@ -24,28 +25,40 @@ def find_duplicates(
     date_header: str | None,
     wave_column: Callable[[], Sequence[Any]] | None,
     notes: list[str],
+    participant_column: Callable[[], Sequence[Any]] | None = None,
 ) -> None:
-    """Reject all but one row per respondent id (and wave, when there is a wave column)."""
+    """Reject all but one row per respondent id (and wave, when there is a wave column).
+
+    In a 360 export (a ``participant`` column) one rater rates several colleagues under one
+    rater id, so the key is the id, the wave and the participant rated.
+    """
     if len(set(ids)) == len(ids):
         return
     dates = date_column() if date_column is not None else None
     waves = wave_column() if wave_column is not None else None
-    groups: dict[tuple[str, Any], list[int]] = {}
+    rated = participant_column() if participant_column is not None else None
+    groups: dict[tuple[str, Any, Any], list[int]] = {}
     for r, rid in enumerate(ids):
         if r in reasons or (rid.startswith("row-") and not (raw_ids[r] or "").strip()):
             continue
-        key = (rid, (waves[r] or "").strip() if waves is not None else None)
+        key = (
+            rid,
+            (waves[r] or "").strip() if waves is not None else None,
+            str(rated[r] or "").strip() if rated is not None else None,
+        )
         groups.setdefault(key, []).append(r)
     dup_groups = [g for g in groups.values() if len(g) > 1]
     if not dup_groups:
         return
     for g in dup_groups:
-        wave = f" in wave {(waves[g[0]] or '').strip()!r}" if waves is not None else ""
+        wave = f" in wave {shown((waves[g[0]] or '').strip())}" if waves is not None else ""
+        if rated is not None:
+            wave += " for the same participant"
         if policy == "reject":
             first = g[0]
             for r in g[1:]:
                 reasons[r] = [
-                    f"Column {id_header!r}: found {ids[r]!r} again{wave}; respondent ids must be unique and row "
+                    f"Column {id_header!r}: found {shown(ids[r])} again{wave}; respondent ids must be unique and row "
                     f"{rownums[first]} already has it (duplicates='reject' keeps the first)."
                 ]
             continue
@@ -59,20 +72,20 @@ def find_duplicates(
             for r in g:
                 if r != kept:
                     reasons[r] = [
-                        f"Column {id_header!r}: found {ids[r]!r} again{wave}; row {rownums[kept]} holds a later "
-                        f"response ({date_header!r} {dates[kept]!r}, this row {dates[r]!r}), and duplicates='latest' "
-                        "keeps it."
+                        f"Column {id_header!r}: found {shown(ids[r])} again{wave}; row {rownums[kept]} holds a "
+                        f"later response ({date_header!r} {shown(dates[kept])}, this row {shown(dates[r])}), and "
+                        "duplicates='latest' keeps it."
                     ]
         else:
             kept = g[-1]
             notes.append(
-                f"Respondent {ids[kept]!r}: duplicates='latest' kept the last row in the file (row {rownums[kept]}) "
-                f"because {problem}."
+                f"Respondent {shown(ids[kept])}: duplicates='latest' kept the last row in the file "
+                f"(row {rownums[kept]}) because {problem}."
             )
             for r in g[:-1]:
                 reasons[r] = [
-                    f"Column {id_header!r}: found {ids[r]!r} again{wave}; row {rownums[kept]} comes later in the file, "
-                    f"and duplicates='latest' keeps it ({problem})."
+                    f"Column {id_header!r}: found {shown(ids[r])} again{wave}; row {rownums[kept]} comes later in "
+                    f"the file, and duplicates='latest' keeps it ({problem})."
                 ]
 
 

@@ -22,10 +22,13 @@ from implassess.errors import InputError, NotFoundError
 if TYPE_CHECKING:
     from implassess.contracts import Theme
     from implassess.model import Instrument
+    from implassess.participants.accounting import RowAccounting
     from implassess.participants.model import ManifestEntry
 
 #: Rater groups whose minimum can be changed, in the order the manifest lists them.
 MINIMUM_KEYS = ("manager", "peer", "direct-report", "other", "all-others")
+#: The smallest rater minimum accepted without ``accept_small_groups``.
+SAFE_MINIMUM = 2
 
 
 class WaveError(InputError):
@@ -36,6 +39,24 @@ class WaveError(InputError):
         self.value = value
         self.waves = waves
         super().__init__(source, f"{value!r} is not a wave of the file; found {', '.join(map(repr, waves))}.")
+
+
+class SmallMinimumError(InputError):
+    """A rater minimum below 2 without ``accept_small_groups``: one person's ratings would show."""
+
+    def __init__(self, group: str, value: int):
+        self.group = group  # the rater group key, as in MINIMUM_KEYS
+        self.value = value
+        super().__init__("min_raters", small_minimum_message(group, value, "accept_small_groups=True"))
+
+
+def small_minimum_message(group: str, value: int, option: str) -> str:
+    """Why a minimum below 2 is refused, and how to accept the risk with ``option``."""
+    return (
+        f"The minimum for {group!r} is {value}: a group of one rater would be shown, and that person's ratings "
+        f"could be read from the report. Use {SAFE_MINIMUM} or more, or pass {option} to accept the risk; every "
+        "report then says that the minimum was lowered."
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -62,6 +83,14 @@ class ParticipantsSummary:
     """Wave change is shown from (None: no comparison)."""
     manifest: dict[str, Any]
     """The manifest document as written to ``manifest.json``."""
+    rows: RowAccounting
+    """What became of each row of the 360 export: used, rejected or set aside."""
+    rejected_path: Path
+    """``rejected-rows.csv`` in ``out_dir``: each rejected row with its reasons."""
+    masked_comments: int
+    """Comments in which other participants' names were masked."""
+    masked_path: Path
+    """``masked-comments.csv`` in ``out_dir``: those comments, for the programme lead."""
 
     @property
     def complete(self) -> bool:
@@ -90,8 +119,15 @@ def resolve_battery(ref: str) -> tuple[str, list[Instrument]]:
     raise NotFoundError("battery or instrument", ref, sorted({*batteries, *instruments}))
 
 
-def check_minimums(minimums: Mapping[str, int]) -> dict[str, int]:
-    """Rater minimums keyed as in :data:`MINIMUM_KEYS` (``_`` is read as ``-``), each at least 1."""
+def check_minimums(
+    minimums: Mapping[str, int], *, show_manager: bool = False, accept_small_groups: bool = False
+) -> dict[str, int]:
+    """Rater minimums keyed as in :data:`MINIMUM_KEYS` (``_`` is read as ``-``), each at least 1.
+
+    A minimum below 2 lets one person's ratings be shown as a group, so it is refused
+    (:class:`SmallMinimumError`) unless ``accept_small_groups`` is given; a manager
+    minimum of 1 together with ``show_manager`` is the agreed single manager, not a risk taken.
+    """
     out: dict[str, int] = {}
     for key, value in minimums.items():
         group = key.strip().lower().replace("_", "-")
@@ -99,6 +135,9 @@ def check_minimums(minimums: Mapping[str, int]) -> dict[str, int]:
             raise InputError("min_raters", f"{key!r} is not a rater group; expected one of {', '.join(MINIMUM_KEYS)}.")
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InputError("min_raters", f"The minimum for {key!r} is {value!r}; expected a whole number ≥ 1.")
+        by_agreement = group == "manager" and show_manager
+        if value < SAFE_MINIMUM and not accept_small_groups and not by_agreement:
+            raise SmallMinimumError(group, value)
         out[group] = value
     return out
 
@@ -142,6 +181,7 @@ def run_participants(
     reproducible: bool = False,
     show_manager: bool = False,
     min_raters: Mapping[str, int] | None = None,
+    accept_small_groups: bool = False,
     gap_threshold: float = 1 / 3,
     min_cohort: int = 5,
     client: str = "",
@@ -153,16 +193,30 @@ def run_participants(
     """Render a private 360 report per participant of ``roster``, a cohort summary and a manifest.
 
     ``wave`` defaults to the last wave in ``responses``; with exactly two waves and neither
-    wave given, the first is compared with the last. A rerun into the same ``out_dir``
-    keeps reports that still match the manifest, and reuses its date unless ``date`` is
-    given. ``progress(done, total)`` is called once before rendering starts (``done`` 0)
-    and after each participant and the cohort summary. Raises :class:`WaveError` for a
-    wave not in the file and other :mod:`implassess.errors` for unreadable input; one
-    participant's problem is recorded in the summary's ``failed`` instead.
+    wave given, the first is compared with the last. A rater minimum below 2 raises
+    :class:`SmallMinimumError` unless ``accept_small_groups`` is true (the reports then say
+    so). A rerun into the same ``out_dir`` keeps reports that still match the manifest, and
+    reuses its date unless ``date`` is given. ``progress(done, total)`` is called once
+    before rendering starts (``done`` 0) and after each participant and the cohort summary.
+    Raises :class:`WaveError` for a wave not in the file and other :mod:`implassess.errors`
+    for unreadable input; one participant's problem is recorded in the summary's ``failed``
+    instead. Ctrl-C raises :class:`~implassess.participants.batch.BatchInterrupted` (a
+    ``KeyboardInterrupt``) once the folder is ready to resume.
     """
+    from implassess.outputs.files import write_atomic
+    from implassess.outputs.lock import folder_lock
     from implassess.outputs.provenance import input_record
+    from implassess.outputs.rejected import write_rejected_rows
+    from implassess.participants.accounting import REJECTED_FILE, account_rows
     from implassess.participants.assemble import BuildOptions, build_reports, load_360, read_roster
-    from implassess.participants.batch import MANIFEST_JSON, make_executor, run_batch
+    from implassess.participants.batch import (
+        MANIFEST_JSON,
+        MASKED_FILE,
+        assign_files,
+        make_executor,
+        masked_comments_csv,
+        run_batch,
+    )
     from implassess.participants.model import AnonymityRules
     from implassess.report.render import resolve_theme
 
@@ -172,71 +226,87 @@ def run_participants(
             date = dt.date.fromisoformat(date)
         except ValueError:
             raise InputError("date", f"{date!r} is not a date like 2026-11-23.") from None
+    minimums = check_minimums(min_raters or {}, show_manager=show_manager, accept_small_groups=accept_small_groups)
     title, instruments = resolve_battery(battery)
     th = resolve_theme(theme)
-    rules = AnonymityRules.default(show_manager=show_manager).with_minimums(**check_minimums(min_raters or {}))
+    rules = AnonymityRules.default(show_manager=show_manager).with_minimums(**minimums)
     if not 0.01 <= gap_threshold <= 1.0:
         raise InputError("gap_threshold", f"{gap_threshold!r} is out of range; expected a share from 0.01 to 1.")
     if min_cohort < 2:
         raise InputError("min_cohort", f"{min_cohort!r} is too small; expected at least 2.")
-    report_date = _report_date(date, out_dir)
-    data = load_360(responses, instruments)
-    people = read_roster(roster)
-    wave, compare_wave = _waves(responses, list(data.waves()), wave, compare_wave)
-    options = BuildOptions(
-        wave=wave,
-        compare_wave=compare_wave,
-        rules=rules,
-        gap_fraction=gap_threshold,
-        min_cohort=min_cohort,
-        programme=programme or title,
-        client=client,
-        consultancy=consultancy,
-        date=report_date,
-    )
-    outcomes, cohort = build_reports(data, people, options)
-    settings = {
-        "battery": battery,
-        "wave": wave,
-        "compare-wave": compare_wave,
-        "theme": th.name,
-        "reproducible": reproducible,
-        "date": report_date.isoformat(),
-        "minimums": {k: rules.minimum(k) for k in MINIMUM_KEYS},
-        "gap-threshold": gap_threshold,
-        "min-cohort": min_cohort,
-    }
-    # The manifest shows each input path as given, so a reader can find the file again.
-    inputs = {
-        "responses": input_record(responses, file=str(responses)),
-        "participants": input_record(roster, file=str(roster)),
-    }
-    total = len(outcomes) + 1
-    done = 0
-
-    def tick(_entry: ManifestEntry) -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, total)
-
-    if progress is not None:
-        progress(0, total)
-    executor = make_executor(workers, scheduler)
-    try:
-        result = run_batch(
-            outcomes,
-            cohort,
-            out_dir,
-            theme=th,
-            executor=executor,
-            reproducible=reproducible,
-            inputs=inputs,
-            settings=settings,
-            progress=tick,
+    # One batch per folder at a time: a second one would mix its reports and manifest with ours.
+    with folder_lock(out_dir, "participants"):
+        report_date = _report_date(date, out_dir)
+        data = load_360(responses, instruments)
+        people = read_roster(roster)
+        wave, compare_wave = _waves(responses, list(data.waves()), wave, compare_wave)
+        options = BuildOptions(
+            wave=wave,
+            compare_wave=compare_wave,
+            rules=rules,
+            gap_fraction=gap_threshold,
+            min_cohort=min_cohort,
+            programme=programme or title,
+            client=client,
+            consultancy=consultancy,
+            date=report_date,
         )
-    finally:
-        executor.close()
+        outcomes, cohort = build_reports(data, people, options)
+        rows = account_rows(data, outcomes, options)
+        masked = [m for o in outcomes if o.report is not None for m in o.masked]
+        settings = {
+            "battery": battery,
+            "wave": wave,
+            "compare-wave": compare_wave,
+            "theme": th.name,
+            "reproducible": reproducible,
+            "date": report_date.isoformat(),
+            "minimums": {k: rules.minimum(k) for k in MINIMUM_KEYS},
+            "show-manager": show_manager,
+            "accept-small-groups": accept_small_groups,
+            "lowered-minimums": {key: minimum for key, minimum, _ in rules.lowered()},
+            "gap-threshold": gap_threshold,
+            "min-cohort": min_cohort,
+        }
+        # The manifest shows each input path as given, so a reader can find the file again.
+        inputs = {
+            "responses": input_record(responses, file=str(responses)),
+            "participants": input_record(roster, file=str(roster)),
+        }
+        extra = {
+            "rows": rows.as_dict(),
+            "masked-comments": {"file": MASKED_FILE, "comments": len(masked), "names": sum(m.names for m in masked)},
+        }
+        total = len(outcomes) + 1
+        done = 0
+
+        def tick(_entry: ManifestEntry) -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(done, total)
+
+        write_rejected_rows(out_dir / REJECTED_FILE, rows.listed())
+        files = assign_files(o.participant for o in outcomes)
+        write_atomic(out_dir / MASKED_FILE, masked_comments_csv(outcomes, files))
+        if progress is not None:
+            progress(0, total)
+        executor = make_executor(workers, scheduler)
+        try:
+            result = run_batch(
+                outcomes,
+                cohort,
+                out_dir,
+                theme=th,
+                executor=executor,
+                reproducible=reproducible,
+                inputs=inputs,
+                settings=settings,
+                extra=extra,
+                progress=tick,
+            )
+        finally:
+            executor.close()
     counts = result.manifest["counts"]
     return ParticipantsSummary(
         out_dir=out_dir,
@@ -249,4 +319,8 @@ def run_participants(
         wave=wave,
         compare_wave=compare_wave,
         manifest=result.manifest,
+        rows=rows,
+        rejected_path=out_dir / REJECTED_FILE,
+        masked_comments=len(masked),
+        masked_path=out_dir / MASKED_FILE,
     )

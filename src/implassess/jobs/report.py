@@ -36,6 +36,7 @@ def render_run(
     byte-identical to the one ``implassess run --reproducible`` wrote into the folder.
     """
     from implassess.formats.theme import load_theme
+    from implassess.outputs.lock import folder_lock
     from implassess.report.render import render_report
     from implassess.report.rundir import read_run, report_model
 
@@ -54,5 +55,8 @@ def render_run(
         ref, path = recorded_theme, run.path_of(recorded_theme)
     used = load_theme(path) if ref.endswith(".toml") else ref
     dirs = [run.path_of(templates)] if templates else []
-    result = render_report(model, used, out or run.path / "report.pdf", template_dirs=dirs, reproducible=reproducible)
+    with folder_lock(run.path, "report"):  # re-entrant: `run` already holds it
+        result = render_report(
+            model, used, out or run.path / "report.pdf", template_dirs=dirs, reproducible=reproducible
+        )
     return ReportSummary(Path(result.path), result.pages, str(path) if ref.endswith(".toml") else ref)

@@ -25,7 +25,8 @@ from implassess._version import __version__
 from implassess.errors import ImplassessError, InputError
 from implassess.formats.assessment import Assessment
 from implassess.model import Instrument
-from implassess.outputs.manifest import output_entries, write_manifest
+from implassess.outputs.lock import folder_lock
+from implassess.outputs.manifest import discard_manifest, output_entries, write_manifest
 from implassess.outputs.paths import inside
 from implassess.outputs.provenance import input_record, instrument_sha256
 
@@ -104,6 +105,8 @@ class RunPlan:
     """Breakdowns and minimum group size."""
     title: str
     """Report title (the battery's)."""
+    ledger: Path | None = None
+    """Release ledger folder (None: ``$IMPLASSESS_LEDGER`` or the user's data folder)."""
 
     def key(self, path: Path) -> str:
         """A path as the manifests name it: relative to the assessment's folder when inside it."""
@@ -181,23 +184,30 @@ def run_assessment(
     out_dir: Path | None = None,
     reproducible: bool | None = None,
     theme: str | None = None,
+    ledger: Path | None = None,
 ) -> RunSummary:
     """Read, score and render everything the assessment asks for.
 
-    ``theme`` overrides the assessment's ``[report] theme`` (a name or a theme TOML path).
+    ``theme`` overrides the assessment's ``[report] theme`` (a name or a theme TOML path);
+    ``ledger`` the release ledger folder (``[scoring] ledger``, ``$IMPLASSESS_LEDGER``).
     """
-    the_plan = plan(assessment, out_dir, reproducible, theme)
-    the_read = read(the_plan)
-    scored = score(the_plan, the_read)
-    summary = write(the_plan, the_read, scored)
-    return render(the_plan, summary) if the_plan.assessment.outputs.pdf else summary
+    the_plan = plan(assessment, out_dir, reproducible, theme, ledger)
+    with folder_lock(the_plan.out_dir, "run"):
+        the_read = read(the_plan)
+        scored = score(the_plan, the_read)
+        summary = write(the_plan, the_read, scored)
+        return render(the_plan, summary) if the_plan.assessment.outputs.pdf else summary
 
 
 # -- plan --------------------------------------------------------------------------------------------------------------
 
 
 def plan(
-    assessment: Assessment, out_dir: Path | None = None, reproducible: bool | None = None, theme: str | None = None
+    assessment: Assessment,
+    out_dir: Path | None = None,
+    reproducible: bool | None = None,
+    theme: str | None = None,
+    ledger: Path | None = None,
 ) -> RunPlan:
     """Resolve every path the assessment names, and its instruments, into one record."""
     from implassess.scoring.groups import ScoreSettings
@@ -229,8 +239,14 @@ def plan(
         norms=a.resolve(a.scoring.norms) if a.scoring.norms else None,
         theme=a.resolve(a.report.theme) if a.report.theme.endswith(".toml") else a.report.theme,
         templates=a.resolve(a.report.templates) if a.report.templates else None,
-        settings=ScoreSettings(by=ScoreSettings.parse_by(list(a.scoring.by)), min_group_size=a.scoring.min_group_size),
+        settings=ScoreSettings(
+            by=ScoreSettings.parse_by(list(a.scoring.by)),
+            min_group_size=a.scoring.min_group_size,
+            small_groups=a.scoring.small_groups,
+            accept_small_groups=a.scoring.accept_small_groups,
+        ),
         title=plugins.get_batteries()[a.battery].title if a.battery else DEFAULT_TITLE,
+        ledger=ledger or (a.resolve(a.scoring.ledger) if a.scoring.ledger else None),
     )
     return attrs.evolve(the_plan, exports=tuple(attrs.evolve(e, key=the_plan.key(e.path)) for e in exports))
 
@@ -384,9 +400,10 @@ def _unit_ids(inst: Instrument) -> set[str]:
 
 def score(the_plan: RunPlan, the_read: ReadResult) -> ScoreResult:
     """Score every instrument some export holds (or that has only KPIs), and the comparison wave."""
-    from implassess.scoring import score as score_responses
+    from implassess.outputs.ledger import Ledger, location, release_lines, score_released
 
     a = the_plan.assessment
+    ledger = Ledger(location(the_plan.ledger))
     results: list[tuple[Member, ScoringResult]] = []
     changes: dict[str, tuple[ScoringResult, tuple[GroupChange, ...]]] = {}
     scored_rows: set[tuple[str, int]] = set()
@@ -401,9 +418,11 @@ def score(the_plan: RunPlan, the_read: ReadResult) -> ScoreResult:
         if file:
             scored_rows.update((file, r) for r in rs.rows)
         sheet = the_read.kpi_sheet
-        result = score_responses(
+        result = score_released(
             rs,
             the_plan.settings,
+            ledger=ledger,
+            command="run",
             kpi_values=[v for v in sheet.values if v.kpi in {k.id for k in inst.kpis}] if sheet else [],
             kpi_source=str(a.kpis.path) if a.kpis else "KPI sheet",
             targets=the_read.targets.get(inst.id, ()),
@@ -412,12 +431,18 @@ def score(the_plan: RunPlan, the_read: ReadResult) -> ScoreResult:
             rule=plugins.scoring_rule_for(inst),
         )
         results.append((m, result))
+        warnings += [
+            f"{inst.id}: {line}"
+            for line in release_lines(result.profile.release, the_plan.settings.min_group_size, lowered=False)
+        ]
         if a.scoring.compare_wave and inst.items:
             full = the_read.mapped[inst.id][0].responses
-            changes[inst.id] = _compare(the_plan, full, result)
+            changes[inst.id] = _compare(the_plan, full, result, ledger)
             scored_rows.update((file, r) for r in _wave_slice(full, a.scoring.compare_wave).rows)
     if not results:
         raise ImplassessError("Nothing was scored: no export holds the items of any instrument in the assessment.")
+    if the_plan.settings.accept_small_groups:
+        warnings[:0] = release_lines(None, the_plan.settings.min_group_size, lowered=True)
     return ScoreResult(
         results=tuple(results), changes=changes, scored_rows=frozenset(scored_rows), warnings=tuple(warnings)
     )
@@ -444,9 +469,11 @@ def _responses_of(the_plan: RunPlan, the_read: ReadResult, inst: Instrument) -> 
     return rs
 
 
-def _compare(the_plan: RunPlan, rs: Any, after: ScoringResult) -> tuple[ScoringResult, tuple[GroupChange, ...]]:
+def _compare(
+    the_plan: RunPlan, rs: Any, after: ScoringResult, ledger: Any
+) -> tuple[ScoringResult, tuple[GroupChange, ...]]:
     """Score the comparison wave and its group-level change to ``after`` (this wave's result)."""
-    from implassess.scoring import score as score_responses
+    from implassess.outputs.ledger import score_released
     from implassess.scoring.change import compare_profiles
     from implassess.scoring.profile import profile_to_dict
 
@@ -455,7 +482,14 @@ def _compare(the_plan: RunPlan, rs: Any, after: ScoringResult) -> tuple[ScoringR
     if not wave:
         raise ImplassessError("scoring.compare-wave needs scoring.wave: name the wave to compare against it.")
     rule = plugins.scoring_rule_for(rs.instrument)
-    before = score_responses(_wave_slice(rs, other), the_plan.settings, reproducible=the_plan.reproducible, rule=rule)
+    before = score_released(
+        _wave_slice(rs, other),
+        the_plan.settings,
+        ledger=ledger,
+        command="run (comparison wave)",
+        reproducible=the_plan.reproducible,
+        rule=rule,
+    )
     return before, compare_profiles(profile_to_dict(before.profile), profile_to_dict(after.profile))
 
 
@@ -515,6 +549,7 @@ def write(the_plan: RunPlan, the_read: ReadResult, scored: ScoreResult) -> RunSu
 
     out = the_plan.out_dir
     out.mkdir(parents=True, exist_ok=True)
+    discard_manifest(out)  # until the new one is written, the folder is visibly unfinished
     outputs: dict[str, Path] = {}
     for m, result in scored.results:
         folder = inside(out, m.instrument.id, owner=f"Instrument id {m.instrument.id!r}")

@@ -1,8 +1,8 @@
 """``implassess plugin new``: a plugin distribution that works on the first run.
 
-Files are rendered from the bundled ``templates/scaffold/`` with jinja2 (plugins may
-adjust the environment through ``prepare_jinja2_environment`` with purpose
-``"scaffold"``).
+Files are rendered from the bundled ``templates/scaffold/`` with jinja2 in its immutable
+sandbox, like every template implassess renders (plugins may adjust the environment
+through ``prepare_jinja2_environment`` with purpose ``"scaffold"``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from implassess import plugins
 from implassess.errors import ImplassessError
@@ -53,7 +54,7 @@ def scaffold_plugin(
         "date": today.isoformat(),
         "year": today.year,
     }
-    env = jinja2.Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(data_dir("templates") / "scaffold"),
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,

@@ -61,21 +61,32 @@ def score_export(
     rwg_null: str = "uniform",
     icc_k: IccK = "mean",
     reproducible: bool = False,
+    small_groups: Literal["suppress", "combine"] = "suppress",
+    accept_small_groups: bool = False,
+    ledger: Path | None = None,
 ) -> ScoreSummary:
-    """Read ``responses`` onto the instrument, score it and write every output into ``out_dir``."""
+    """Read ``responses`` onto the instrument, score it and write every output into ``out_dir``.
+
+    Cells that would combine with what earlier runs published from the same respondents are
+    hidden too: the release ledger at ``ledger`` (default: ``$IMPLASSESS_LEDGER`` or the
+    user's data folder) remembers every release.
+    """
     from implassess import plugins
     from implassess.formats.norms import load_norms
     from implassess.formats.targets import load_targets
     from implassess.ingest import read_responses
+    from implassess.outputs.ledger import Ledger, location, score_released
+    from implassess.outputs.lock import folder_lock
     from implassess.outputs.profile import write_scoring
     from implassess.outputs.provenance import input_record
     from implassess.scoring import ScoreSettings
-    from implassess.scoring import score as run
 
     instrument = plugins.get_instrument(instrument_ref)
     settings = ScoreSettings(
         by=ScoreSettings.parse_by(by),
         min_group_size=min_group_size,
+        small_groups=small_groups,
+        accept_small_groups=accept_small_groups,
         confidence=confidence,
         rwg_null=rwg_null,
         icc_k=icc_k,
@@ -89,14 +100,19 @@ def score_export(
         inputs["targets"] = input_record(targets, file=targets.name)
     if norms is not None:
         inputs["norms"] = input_record(norms, file=norms.name)
-    result = run(
-        rs,
-        settings,
-        kpi_values=kpi_values,
-        kpi_source=str(kpis or ""),
-        targets=load_targets(targets, instrument) if targets else (),
-        norms=load_norms(norms) if norms else None,
-        reproducible=reproducible,
-        rule=plugins.scoring_rule_for(instrument),
-    )
-    return ScoreSummary(responses=rs, result=result, outputs=write_scoring(result, out_dir, inputs))
+    with folder_lock(out_dir, "score"):
+        # The lock covers the ledger too: a run refused here records no release.
+        result = score_released(
+            rs,
+            settings,
+            ledger=Ledger(location(ledger)),
+            command="score",
+            kpi_values=kpi_values,
+            kpi_source=str(kpis or ""),
+            targets=load_targets(targets, instrument) if targets else (),
+            norms=load_norms(norms) if norms else None,
+            reproducible=reproducible,
+            rule=plugins.scoring_rule_for(instrument),
+        )
+        outputs = write_scoring(result, out_dir, inputs)
+    return ScoreSummary(responses=rs, result=result, outputs=outputs)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from implassess.outputs.files import sha256_file, write_atomic
+from implassess.outputs.files import discard_file, sha256_file, write_atomic
 from implassess.outputs.paths import inside
 
 #: File name of the run manifest.
@@ -29,6 +29,16 @@ def write_manifest(out: Path, manifest: Mapping[str, Any]) -> Path:
     path = inside(out, MANIFEST, owner="The run manifest")
     write_atomic(path, _text(manifest))
     return path
+
+
+def discard_manifest(out: Path) -> bool:
+    """Remove ``out/manifest.json`` before a command rewrites the folder; returns whether it was there.
+
+    From then until the new manifest is written the folder is visibly unfinished
+    (``implassess report`` refuses it), so a command stopped half-way (a full disk, a
+    crash) never leaves new files beside a manifest that describes the old ones.
+    """
+    return discard_file(inside(out, MANIFEST, owner="The run manifest"))
 
 
 def add_outputs(out: Path, outputs: Mapping[str, Path]) -> Path:

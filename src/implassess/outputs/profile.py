@@ -8,6 +8,7 @@ in JSON and an empty cell in CSV; text cells are made safe for spreadsheets.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import attrs
 import numpy as np
 
 from implassess.outputs.cells import csv_text, safe_cell
-from implassess.outputs.files import write_atomic
+from implassess.outputs.files import write_atomic, write_files
 from implassess.outputs.paths import inside
 from implassess.scoring.groups import GroupResult, UnitStats
 from implassess.scoring.profile import Profile, clean, dumps, profile_to_dict
@@ -262,6 +263,9 @@ def manifest_dict(
             },
             "inputs": inputs or {},
             "settings": attrs.asdict(profile.settings),
+            # What the release ledger changed (docs/privacy.md): earlier releases of these
+            # respondents checked against, and cells hidden because of them.
+            "ledger": attrs.asdict(profile.release),
             "outputs": [{"file": k, "sha256": v} for k, v in outputs.items()],
         }
     )
@@ -270,7 +274,8 @@ def manifest_dict(
 def write_outputs(
     profile: Profile, scores: RespondentScores, outdir: Path, inputs: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, Path]:
-    """Write every output file into ``outdir``; returns name → path (manifest last)."""
+    """Write every output file into ``outdir`` as one (see :func:`~implassess.outputs.files.write_files`);
+    returns name → path (manifest last)."""
     paths = {name: inside(outdir, name, owner="A scoring output") for name in FILES}
     fmt = _Formatted.build(scores)
     texts = {
@@ -279,8 +284,11 @@ def write_outputs(
         "respondents_long.csv": respondents_long_csv(scores, fmt),
         "respondents_wide.csv": respondents_wide_csv(scores, fmt),
     }
-    hashes = {name: write_atomic(paths[name], text) for name, text in texts.items()}
-    write_atomic(paths["manifest.json"], dumps(manifest_dict(profile, scores, hashes, inputs)))
+    hashes = {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in texts.items()}
+    texts["manifest.json"] = dumps(manifest_dict(profile, scores, hashes, inputs))
+    # All or nothing: a full disk leaves the old files and manifest as they were, and the old
+    # manifest goes before any new file takes its place, so it never describes new files.
+    write_files([(paths[name], text) for name, text in texts.items()], invalidate=paths["manifest.json"])
     return paths
 
 

@@ -4,7 +4,10 @@
   minimums, gaps, blind spots, rankings, RCI);
 - :mod:`~implassess.participants.assemble` — from a scored export to one view-model per
   participant and a cohort summary;
-- :mod:`~implassess.participants.batch` — executors, the manifest and resumable runs;
+- :mod:`~implassess.participants.accounting` — what became of each row of the export;
+- :mod:`~implassess.participants.masking` — other participants' names masked in comments;
+- :mod:`~implassess.participants.batch` — the manifest, resumable runs and Ctrl-C, on the
+  executors of :mod:`~implassess.participants.executors`;
 - :mod:`~implassess.participants.model` — the records.
 
 The PDFs are laid out by :mod:`implassess.report.participant`. numpy is imported by the

@@ -10,7 +10,7 @@ RCI are the only figures computed across participants, and they are aggregates.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import numpy as np
@@ -28,6 +28,7 @@ from implassess.participants.data import (
     read_roster,
     unit_order,
 )
+from implassess.participants.masking import NameMasker
 from implassess.participants.model import (
     ALL_OTHERS,
     GROUP_LABELS,
@@ -43,7 +44,7 @@ from implassess.participants.model import (
     UnitRow,
     Whose,
 )
-from implassess.participants.records import BuildOptions, Outcome
+from implassess.participants.records import BuildOptions, MaskedComment, Outcome
 
 __all__ = ["BuildOptions", "Outcome", "build_reports", "load_360", "read_roster"]
 
@@ -157,10 +158,13 @@ def build_reports(
         refs[label] = _Reference(o_mean, s_mean, *stats_, note)
 
     outcomes: list[Outcome] = []
+    masker = NameMasker({pid: person.name for pid, person in roster.items()})
     for p in everyone:
         person = roster.get(p)
         try:
-            outcomes.append(_outcome(data, p, person, rated.get(p), rated_base.get(p), refs[cohort_of(p)], options))
+            outcomes.append(
+                _outcome(data, p, person, rated.get(p), rated_base.get(p), refs[cohort_of(p)], options, masker)
+            )
         except Exception as exc:  # one participant's data must not stop the batch
             outcomes.append(Outcome(p, None, f"Building the report failed: {type(exc).__name__}: {exc}"))
     summary = summarise(data, cohorts, rated, rated_base, outcomes, options)
@@ -175,6 +179,7 @@ def _outcome(
     base: Rated | None,
     ref: _Reference,
     options: BuildOptions,
+    masker: NameMasker,
 ) -> Outcome:
     if person is None:
         return Outcome(
@@ -193,7 +198,27 @@ def _outcome(
             "the participant's own ratings.",
             now.warnings,
         )
-    return Outcome(pid, _report(data, person, now, base, ref, options), "", now.warnings)
+    report = _report(data, person, now, base, ref, options)
+    report, masked = mask_names(report, masker)
+    return Outcome(pid, report, "", now.warnings, masked)
+
+
+def mask_names(report: ParticipantReport, masker: NameMasker) -> tuple[ParticipantReport, tuple[MaskedComment, ...]]:
+    """The report with other participants' names masked in every comment, and the comments changed."""
+    masked: list[MaskedComment] = []
+
+    def each(texts: tuple[str, ...], source: Literal["raters", "self"]) -> tuple[str, ...]:
+        out = []
+        for text in texts:
+            new, n = masker.mask(text, report.participant)
+            if n:
+                masked.append(MaskedComment(source, new, n))
+            out.append(new)
+        return tuple(out)
+
+    comments = each(report.comments, "raters")
+    own = each(report.self_comments, "self")
+    return attrs.evolve(report, comments=comments, self_comments=own), tuple(masked)
 
 
 def _group_infos(rated: Rated, rules: AnonymityRules) -> tuple[GroupInfo, ...]:
@@ -207,6 +232,8 @@ def _group_infos(rated: Rated, rules: AnonymityRules) -> tuple[GroupInfo, ...]:
         m = rules.minimum(g)
         if not vis.all_others_shown:
             note = "Not shown: too few raters in total for any rater result."
+        elif m <= 1:
+            note = "Not shown: no ratings from this group."  # a minimum of 1 drops only an empty group
         elif vis.residual_pooled:
             note = f"Not shown: fewer than {m} raters. Any ratings from this group are included in All others."
         else:
@@ -216,8 +243,14 @@ def _group_infos(rated: Rated, rules: AnonymityRules) -> tuple[GroupInfo, ...]:
             )
         infos.append(GroupInfo(g, label, False, None, note))
     if vis.all_others_shown:
-        n = sum(counts[g] for g in vis.pooled)
-        infos.append(GroupInfo(ALL_OTHERS, GROUP_LABELS[ALL_OTHERS], True, n, "Everyone who rated you, except you."))
+        n, at_least = t3.all_others_count(counts, vis, rules)
+        note = (
+            "Includes raters of groups not shown, so only a lower bound is given: the exact number would reveal "
+            "how many of them there are."
+            if at_least
+            else "Everyone who rated you, except you."
+        )
+        infos.append(GroupInfo(ALL_OTHERS, GROUP_LABELS[ALL_OTHERS], True, n, note, at_least=at_least))
     else:
         infos.append(
             GroupInfo(

@@ -1,41 +1,58 @@
-"""Render many participant reports: executors, safe file names, the manifest, resuming.
+"""Render many participant reports: safe file names, the manifest, resuming, Ctrl-C.
 
 A batch turns each :class:`~implassess.participants.assemble.Outcome` into a
 :class:`RenderJob` and hands the jobs to an :class:`Executor` (in this process, a local
-process pool, or a Dask cluster). Every finished job is appended to a journal at once,
-so a killed run loses nothing it completed; the manifest (JSON and CSV) is written at the
-end. A rerun keeps a report whose file exists, whose SHA-256 matches the manifest and
-whose content hash is unchanged, and renders the rest. Reports are written to a
-temporary file and moved into place, so an interrupted run leaves no half-written PDF;
-stale temporary files of an earlier run are removed at the start.
+process pool, or a Dask cluster: :mod:`implassess.participants.executors`, re-exported
+here). Every finished job is appended to a journal at once, so a killed run loses nothing
+it completed; the manifest (JSON and CSV) is written at the end. A rerun keeps a report
+whose file exists, whose SHA-256 matches the manifest and whose content hash is
+unchanged, and renders the rest. Reports are written to a temporary file and moved into
+place, so an interrupted run leaves no half-written PDF; stale temporary files of an
+earlier run are removed at the start. Ctrl-C cancels what has not started, records what
+finished and raises :class:`BatchInterrupted`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
 import json
 import re
+import signal
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from implassess._version import __version__
-from implassess.errors import ImplassessError
+from implassess.outputs.cells import csv_text
 from implassess.outputs.files import is_partial, sha256_file, write_atomic
+from implassess.participants.executors import (
+    DaskExecutor,
+    Executor,
+    ProcessExecutor,
+    SerialExecutor,
+    make_executor,
+)
 from implassess.participants.model import CohortSummary, ManifestEntry, ParticipantReport
 
 if TYPE_CHECKING:
     from implassess.contracts import Theme
     from implassess.participants.assemble import Outcome
 
-J = TypeVar("J")
-R = TypeVar("R")
+__all__ = [
+    "BatchInterrupted",
+    "DaskExecutor",
+    "Executor",
+    "ProcessExecutor",
+    "RenderJob",
+    "SerialExecutor",
+    "assign_files",
+    "make_executor",
+    "run_batch",
+]
 
 MANIFEST_JSON = "manifest.json"
 MANIFEST_CSV = "manifest.csv"
@@ -47,113 +64,6 @@ _RESERVED = {
     "con", "prn", "aux", "nul", "manifest", "cohort-summary",
     *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10)),
 }  # fmt: skip
-
-
-# -- executors -----------------------------------------------------------------------------
-
-
-class Executor(Protocol):
-    """Runs a picklable function over jobs and yields ``(job, result or exception)`` as each finishes."""
-
-    def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[J, R | BaseException]]:
-        """Results in completion order; a job's failure is yielded, never raised."""
-        ...
-
-    def close(self) -> None:
-        """Release workers."""
-        ...
-
-
-class SerialExecutor:
-    """Runs every job in this process, in order (one worker, no pickling)."""
-
-    workers = 1
-
-    def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[J, R | BaseException]]:
-        """See :class:`Executor`."""
-        for job in jobs:
-            try:
-                yield job, fn(job)
-            except Exception as exc:
-                yield job, exc
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
-class ProcessExecutor:
-    """A local pool of worker processes (``concurrent.futures.ProcessPoolExecutor``)."""
-
-    def __init__(self, workers: int):
-        from concurrent.futures import ProcessPoolExecutor
-
-        self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers)
-
-    def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[J, R | BaseException]]:
-        """See :class:`Executor`."""
-        from concurrent.futures import as_completed
-
-        futures = {self._pool.submit(fn, job): job for job in jobs}
-        for fut in as_completed(futures):
-            exc = fut.exception()
-            yield futures[fut], (exc if exc is not None else fut.result())
-
-    def close(self) -> None:
-        """Shut the pool down."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-class DaskExecutor:
-    """Jobs on a Dask distributed cluster (``--scheduler tcp://host:8786``).
-
-    The workers write the PDFs themselves, so the output folder must be on a file system
-    they share with this process, and they need implassess (and any theme plugin) installed.
-    """
-
-    def __init__(self, address: Any):
-        try:
-            from distributed import Client
-        except ImportError as exc:
-            raise ImplassessError(
-                "--scheduler needs Dask distributed, which is not installed. Install it with "
-                "pip install 'implassess[dask]' (or pip install 'dask[distributed]')."
-            ) from exc
-        try:
-            self._client = address if hasattr(address, "submit") else Client(address, timeout="10s")
-        except OSError as exc:
-            raise ImplassessError(
-                f"Cannot reach the Dask scheduler at {address!r} ({exc}); expected a running scheduler such as "
-                "tcp://host:8786."
-            ) from None
-        self._own = not hasattr(address, "submit")
-        self.workers = len(self._client.scheduler_info().get("workers", {})) or 1
-
-    def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[J, R | BaseException]]:
-        """See :class:`Executor`."""
-        from distributed import as_completed
-
-        futures = [self._client.submit(fn, job, pure=False) for job in jobs]
-        by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
-        for fut in as_completed(futures):
-            try:
-                yield by_key[fut.key], fut.result()
-            except Exception as exc:
-                yield by_key[fut.key], exc
-
-    def close(self) -> None:
-        """Close the client if this executor opened it."""
-        if self._own:
-            self._client.close()
-
-
-def make_executor(workers: int = 1, scheduler: Any = None) -> Executor:
-    """Dask when a scheduler is given, a process pool for more than one worker, else in-process."""
-    if scheduler is not None:
-        return DaskExecutor(scheduler)
-    if workers > 1:
-        return ProcessExecutor(workers)
-    return SerialExecutor()
 
 
 # -- jobs ---------------------------------------------------------------------------------------
@@ -319,11 +229,9 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def manifest_csv(entries: Sequence[ManifestEntry]) -> str:
     """The manifest as CSV: participant, file, status, sha256, pages, warnings, reason, resumed."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["participant", "file", "status", "sha256", "pages", "warnings", "reason", "resumed"])
-    for e in entries:
-        w.writerow(
+    return csv_text(
+        ["participant", "file", "status", "sha256", "pages", "warnings", "reason", "resumed"],
+        (
             [
                 e.participant,
                 e.file,
@@ -334,8 +242,43 @@ def manifest_csv(entries: Sequence[ManifestEntry]) -> str:
                 e.reason,
                 str(e.resumed).lower(),
             ]
+            for e in entries
+        ),
+    )
+
+
+#: File listing the comments in which names were masked, in the output folder.
+MASKED_FILE = "masked-comments.csv"
+
+
+def masked_comments_csv(outcomes: Sequence[Outcome], files: Mapping[str, str]) -> str:
+    """participant, file, source, names_masked, comment: one row per comment with a masked name.
+
+    No rater id, rater group or row number: ``source`` says only whether a rater or the
+    participant wrote it, and the comments of a report keep the report's shuffled order.
+    """
+    return csv_text(
+        ["participant", "file", "source", "names_masked", "comment"],
+        (
+            [o.participant, files.get(o.participant, ""), m.source, m.names, m.text]
+            for o in outcomes
+            if o.report is not None
+            for m in o.masked
+        ),
+    )
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a batch. Finished reports are in the manifest; a rerun renders the rest."""
+
+    def __init__(self, out_dir: Path, written: int, total: int):
+        self.out_dir = out_dir
+        self.written = written  # participants' reports in the folder (rendered now or kept)
+        self.total = total  # participants of the batch
+        super().__init__(
+            f"Interrupted: {written} of {total} reports are in {out_dir}, and nothing half-written was left. "
+            "Run the same command again to finish the rest."
         )
-    return buf.getvalue()
 
 
 @attrs.frozen
@@ -355,6 +298,20 @@ class BatchResult:
         return [e for e in self.entries if e.status != "ok"]
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C for a moment (only possible in the main thread, where Ctrl-C arrives)."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _clean_temp(out_dir: Path) -> None:
     for p in out_dir.iterdir():
         if is_partial(p.name) and p.is_file():
@@ -372,12 +329,16 @@ def run_batch(
     reproducible: bool = False,
     inputs: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
     progress: Callable[[ManifestEntry], None] | None = None,
 ) -> BatchResult:
     """Render every outcome and the cohort summary into ``out_dir``; write the manifest.
 
     A participant whose report could not be built gets an ``error`` entry with the reason;
     the batch goes on. ``progress`` is called once per participant and once for the summary.
+    ``extra`` adds blocks to the manifest (row accounting, masked comments). Ctrl-C
+    cancels the jobs not started, lets running ones finish their file, records what is
+    done and raises :class:`BatchInterrupted`.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -446,32 +407,54 @@ def run_batch(
                 "kept": sum(1 for e in entries if e.resumed),
                 "pending": len(outcomes) - len(entries),
             },
+            **dict(extra or {}),
             "cohort-summary": done[COHORT_ID].as_dict() if COHORT_ID in done else None,
             "participants": [e.as_dict() for e in entries],
         }
 
+    def record(job: RenderJob, res: ManifestEntry | BaseException, journal: Any) -> None:
+        if isinstance(res, BaseException):
+            res = ManifestEntry(
+                participant=job.participant,
+                file="",
+                status="error",
+                warnings=job.warnings,
+                reason=f"Rendering failed: {type(res).__name__}: {res}",
+                model_sha256=job.model_sha256,
+            )
+        done[job.participant] = res
+        journal.write(json.dumps(res.as_dict(), ensure_ascii=False) + "\n")
+        journal.flush()
+        if progress:
+            progress(res)
+
+    def finish() -> dict[str, Any]:
+        doc = manifest()
+        _atomic_write(out_dir / MANIFEST_JSON, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        _atomic_write(out_dir / MANIFEST_CSV, manifest_csv([done[k] for k in [*pids, COHORT_ID] if k in done]))
+        with contextlib.suppress(OSError):
+            (out_dir / JOURNAL).unlink()
+        return doc
+
+    pids = [o.participant for o in outcomes]
+
     _atomic_write(out_dir / MANIFEST_JSON, json.dumps(manifest(), indent=2, ensure_ascii=False) + "\n")
     # Everything worth keeping from an earlier journal is in the manifest just written.
     with (out_dir / JOURNAL).open("w", encoding="utf-8") as journal:
-        for job, res in executor.run(render_job, jobs):
-            if isinstance(res, BaseException):
-                res = ManifestEntry(
-                    participant=job.participant,
-                    file="",
-                    status="error",
-                    warnings=job.warnings,
-                    reason=f"Rendering failed: {type(res).__name__}: {res}",
-                    model_sha256=job.model_sha256,
-                )
-            done[job.participant] = res
-            journal.write(json.dumps(res.as_dict(), ensure_ascii=False) + "\n")
-            journal.flush()
-            if progress:
-                progress(res)
-    doc = manifest()
+        try:
+            for job, res in executor.run(render_job, jobs):
+                record(job, res, journal)
+        except KeyboardInterrupt:
+            # A second Ctrl-C must not cut the clean-up short: it takes a moment (the
+            # running jobs finish their file) and leaves the folder ready to resume.
+            with _sigint_ignored():
+                for job, res in executor.cancel():
+                    if job.participant not in done:
+                        record(job, res, journal)
+                _clean_temp(out_dir)
+                finish()
+            written = sum(1 for pid in pids if pid in done and done[pid].status == "ok")
+            raise BatchInterrupted(out_dir, written, len(pids)) from None
+    doc = finish()
     entries = tuple(done[o.participant] for o in outcomes)
-    _atomic_write(out_dir / MANIFEST_JSON, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    _atomic_write(out_dir / MANIFEST_CSV, manifest_csv([*entries, done[COHORT_ID]]))
-    with contextlib.suppress(OSError):
-        (out_dir / JOURNAL).unlink()
     return BatchResult(entries, done[COHORT_ID], doc)

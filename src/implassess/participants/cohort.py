@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
 import numpy as np
 
 from implassess.participants import three_sixty as t3
@@ -42,11 +43,9 @@ def summarise(
         for label, members in cohorts.items()
     ]
     if len(cohorts) > 1:
-        blocks.append(
-            _block(
-                data, "All participants", [p for m in cohorts.values() for p in m], rated, rated_base, reports, options
-            )
-        )
+        everyone = [p for m in cohorts.values() for p in m]
+        total = _block(data, "All participants", everyone, rated, rated_base, reports, options)
+        blocks.append(guard_total(total, blocks, options))
     maturity = data.instruments[0].maturity
     return CohortSummary(
         programme=options.programme,
@@ -60,6 +59,41 @@ def summarise(
         levels=[(lv.level, lv.name) for lv in maturity.levels],
         failed=sum(1 for o in outcomes if o.report is None),
     )
+
+
+def guard_total(total: CohortBlock, cohorts: Sequence[CohortBlock], options: BuildOptions) -> CohortBlock:
+    """The all-participants block, with whatever would reveal a cohort or figure not shown removed.
+
+    All participants minus the cohorts shown is the cohorts not shown, together: with
+    fewer than ``min_cohort`` participants among them, the whole block would reveal them
+    (rater counts, means, levels), so it is not summarised. Per dimension and facet the
+    same holds for the participants whose figures no shown cohort accounts for.
+    """
+    if not total.shown:
+        return total
+    m = options.min_cohort
+    hidden = sum(b.participants for b in cohorts if not b.shown)
+    if any(b.shown for b in cohorts) and 0 < hidden < m:
+        return attrs.evolve(
+            total,
+            shown=False,
+            units=(),
+            raters=(),
+            themes=(),
+            note=(
+                f"Not summarised: the cohorts not summarised have {hidden} participant(s) with a report together, "
+                f"fewer than {m}, and All participants minus the cohorts shown would reveal their results."
+            ),
+        )
+    units = []
+    for k, u in enumerate(total.units):
+        accounted = sum(b.units[k].n for b in cohorts if b.shown and b.units[k].mean_others is not None)
+        units.append(u if not 0 < u.n - accounted < m else _hidden_unit(u))
+    return attrs.evolve(total, units=units)
+
+
+def _hidden_unit(u: CohortUnit) -> CohortUnit:
+    return CohortUnit(key=u.key, name=u.name, kind=u.kind, n=u.n, mean_self=None, mean_others=None, mean_gap=None)
 
 
 def _block(

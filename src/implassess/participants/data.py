@@ -100,6 +100,12 @@ class Data360:
     """rows × items recoded answers (higher is better; NaN: missing)."""
     warnings: tuple[str, ...] = ()
     """File-level notes (rejected rows)."""
+    source: str = ""
+    """The export's file name."""
+    rows_read: int = 0
+    """Data rows read from the export (every instrument reads the same rows)."""
+    rejections: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+    """(instrument id, row, reasons) for every row an instrument's reading rejected."""
 
     def waves(self) -> tuple[str, ...]:
         """Waves in order of first appearance."""
@@ -127,6 +133,18 @@ def load_360(
         forms = {f.id for f in inst.forms}
         rs = read_responses(path, inst, form="rater" if "rater" in forms else None, format=format, mapping=mapping)
         for needed in ("participant", "relationship"):
+            if needed not in rs.attributes and any(
+                "personal" in w.lower() and repr(needed) in w.lower() for w in rs.warnings
+            ):
+                raise InputError(
+                    str(path),
+                    f"The 360 export's {needed!r} column was dropped because its values look like personal data "
+                    "(e-mail addresses, phone numbers or the like), so reports could not be matched to people. "
+                    f'If it only identifies whom each form is about, say so in a mapping file: "{needed}" = '
+                    f'"attribute:{needed}" under [columns] (or list it under [privacy] not-personal), and pass '
+                    "--mapping.",
+                    column=needed,
+                )
             if needed not in rs.attributes:
                 raise InputError(
                     str(path),
@@ -151,6 +169,7 @@ def load_360(
     pomp_cols: list[np.ndarray] = []
     value_cols: list[np.ndarray] = []
     warnings: list[str] = []
+    rejections = [(inst.id, rr.row, tuple(rr.reasons)) for inst, rs, _ in scored for rr in rs.rejected]
     for k, (inst, rs, sc) in enumerate(scored):
         where = np.array([order[r] for r in rs.rows], dtype=np.intp)
         for name, col in attrs_by.items():
@@ -205,7 +224,13 @@ def load_360(
         if rs.rejected:
             warnings.append(f"{len(rs.rejected)} row(s) of {path.name} were not scored for {inst.id!r}.")
     if n == 0:
-        raise InputError(str(path), "The 360 export has no accepted rows.")
+        first = min(rejections, key=lambda r: r[1], default=None)
+        detail = f" Row {first[1]}: {'; '.join(first[2])}" if first else ""
+        raise InputError(
+            str(path),
+            f"The 360 export has no accepted rows ({max((rs.rows_read for _, rs, _ in scored), default=0)} read, "
+            f"all rejected).{detail}",
+        )
     return Data360(
         instruments=tuple(instruments),
         respondent_ids=tuple(ids),
@@ -220,6 +245,9 @@ def load_360(
         pomp=np.concatenate(pomp_cols, axis=1),
         values=np.concatenate(value_cols, axis=1),
         warnings=tuple(warnings),
+        source=path.name,
+        rows_read=max((rs.rows_read for _, rs, _ in scored), default=0),
+        rejections=tuple(rejections),
     )
 
 

@@ -54,11 +54,13 @@ class AnonymityRules:
     """Other raters needed to show that group."""
     all_others: int = 4
     """Raters (all groups pooled, self excluded) needed to show any rater result at all."""
+    manager_alone: bool = False
+    """The manager is shown alone by agreement with the programme (``--show-manager``)."""
 
     @classmethod
     def default(cls, *, show_manager: bool = False) -> AnonymityRules:
         """The CCL minimums; with ``show_manager`` a single manager is shown (by agreement)."""
-        return cls(manager=1) if show_manager else cls()
+        return cls(manager=1, manager_alone=True) if show_manager else cls()
 
     def minimum(self, group: str) -> int:
         """Minimum for a rater group key (``manager``, ``peer``, ``direct-report``, ``other``, ``all-others``)."""
@@ -66,7 +68,22 @@ class AnonymityRules:
 
     def with_minimums(self, **minimums: int) -> AnonymityRules:
         """A copy with some minimums replaced (keys as in :meth:`minimum`, ``-`` or ``_``)."""
-        return attrs.evolve(self, **{k.replace("-", "_"): v for k, v in minimums.items()})
+        changes: dict[str, Any] = {k.replace("-", "_"): v for k, v in minimums.items()}
+        return attrs.evolve(self, **changes)
+
+    def lowered(self) -> tuple[tuple[str, int, int], ...]:
+        """(group key, minimum, CCL default) of every minimum set below its default.
+
+        A single manager shown by agreement (:attr:`manager_alone`) is not a lowered minimum.
+        """
+        base = AnonymityRules()
+        out = []
+        for key in (*RATER_GROUPS, ALL_OTHERS):
+            if key == "manager" and self.manager_alone and self.manager == 1:
+                continue
+            if self.minimum(key) < base.minimum(key):
+                out.append((key, self.minimum(key), base.minimum(key)))
+        return tuple(out)
 
 
 @attrs.frozen
@@ -105,6 +122,15 @@ class GroupInfo:
     """Raters, printed only when the group is shown (None otherwise)."""
     note: str = ""
     """Why the group is not shown, or how its raters are used."""
+    at_least: bool = False
+    """:attr:`n` is a lower bound, not the count: All others includes raters of groups not
+    shown, and its exact count minus the shown groups would give their size."""
+
+    def count_text(self) -> str:
+        """The Raters cell: the count, ``at least N``, or empty when the group is not shown."""
+        if not self.shown or self.n is None:
+            return ""
+        return f"at least {self.n}" if self.at_least else str(self.n)
 
 
 @attrs.frozen(kw_only=True)
@@ -350,6 +376,8 @@ class CohortBlock:
     """(group label, raters in total, participants for whom the group was shown)."""
     themes: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=lambda v: tuple(map(tuple, v)))
     """(action title, participants whose plan includes it), most frequent first."""
+    note: str = ""
+    """Why a block with enough participants is not summarised (empty otherwise)."""
 
 
 @attrs.frozen(kw_only=True)

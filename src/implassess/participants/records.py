@@ -7,6 +7,7 @@ can read them without importing the assembly that calls it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import attrs
 
@@ -39,6 +40,21 @@ class BuildOptions:
     """How many gaps and extreme items to list."""
 
 
+@attrs.frozen
+class MaskedComment:
+    """A comment of a report in which other participants' names were replaced (for the programme lead).
+
+    It holds nothing about who wrote it: not the rater, not the rater group, not the row.
+    """
+
+    source: Literal["raters", "self"]
+    """A rater's comment or the participant's own."""
+    text: str
+    """The comment as printed, with the names masked (the original is never kept)."""
+    names: int
+    """How many names were masked."""
+
+
 @attrs.frozen(eq=False)
 class Outcome:
     """A participant's report, or why there is none."""
@@ -51,3 +67,5 @@ class Outcome:
     """Why there is no report."""
     warnings: tuple[str, ...] = ()
     """Problems that did not stop the report."""
+    masked: tuple[MaskedComment, ...] = ()
+    """Comments of the report in which names were masked, in the report's order."""

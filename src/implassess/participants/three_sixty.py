@@ -85,6 +85,25 @@ def decide_visibility(counts: Mapping[str, int], rules: AnonymityRules) -> Visib
     return Visibility(shown, dropped, pooled, True, pool_residual)
 
 
+def all_others_count(counts: Mapping[str, int], vis: Visibility, rules: AnonymityRules) -> tuple[int, bool]:
+    """The All others rater count a report may print, and whether it is a lower bound.
+
+    Without dropped groups' raters in All others the count is the sum of the shown groups
+    (nothing new). With them, the exact count minus the shown groups would be the size of
+    the dropped groups together, and with each dropped group known to be below its minimum
+    that can pin a group down (two dropped groups of minimum 3 adding up to 4 must both
+    hold 2). So only a lower bound is given, worked out from the rules alone, never from
+    the dropped groups' counts: pooling needs raters in at least two dropped groups and at
+    least the smallest minimum among the dropped groups that could hold a rater (minimum 2
+    or more), so ``shown + max(2, that minimum)``.
+    """
+    shown = sum(counts.get(g, 0) for g in vis.shown)
+    if not vis.residual_pooled:
+        return shown, False
+    could_hold = [rules.minimum(g) for g in vis.dropped if rules.minimum(g) >= 2]
+    return shown + max(2, min(could_hold, default=2)), True
+
+
 def group_mean(values: np.ndarray, minimum: int) -> np.ndarray:
     """Column means of raters × measures, NaN where fewer than ``minimum`` raters answered.
 

@@ -8,6 +8,7 @@ agree on; a value that is still ambiguous is reported, never guessed.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 
@@ -64,12 +65,28 @@ def _split(text: str) -> tuple[float, str, bool]:
     return sign, body, percent
 
 
+def _shown(text: str) -> str:
+    """A text quoted for a message, cut short when it is long (a cell may hold a megabyte)."""
+    return repr(text) if len(text) <= 40 else repr(text[:36]) + f"… ({len(text):,} characters)"
+
+
 def read(text: str) -> Reading:
-    """Classify one text; raises :class:`NumberError` if it is not a number at all."""
+    """Classify one text; raises :class:`NumberError` if it is not a number at all, or one
+    too large for a float (more than about 308 digits before the decimal separator)."""
+    reading = _classify(text)
+    values = (reading.value,) if reading.value is not None else reading.alternatives or ()
+    if not all(math.isfinite(v) for v in values):
+        raise NumberError(
+            f"found {_shown(text)}, which is too large to be read as a number; expected a number of ordinary size"
+        )
+    return reading
+
+
+def _classify(text: str) -> Reading:
     try:
         sign, body, percent = _split(text)
     except NumberError:
-        raise NumberError(f"found {text!r}; expected a number such as 12, 0.33, 0,33 or 1 234,5") from None
+        raise NumberError(f"found {_shown(text)}; expected a number such as 12, 0.33, 0,33 or 1 234,5") from None
     has_c, has_p = "," in body, "." in body
     if not has_c and not has_p:
         return Reading(sign * float(body), percent=percent)
@@ -78,13 +95,13 @@ def read(text: str) -> Reading:
         thou = "." if dec == "," else ","
         int_part, _, frac = body.rpartition(dec)
         if dec in int_part or not frac.isdigit() or not _grouped(int_part, thou):
-            raise NumberError(f"found {text!r}, which mixes ',' and '.' in a way no locale writes numbers")
+            raise NumberError(f"found {_shown(text)}, which mixes ',' and '.' in a way no locale writes numbers")
         return Reading(sign * float(int_part.replace(thou, "") + "." + frac), decimal=dec, percent=percent)
     sep = "," if has_c else "."
     other = "." if sep == "," else ","
     if body.count(sep) > 1:
         if not _grouped(body, sep):
-            raise NumberError(f"found {text!r}; {sep!r} appears more than once but not as a thousands separator")
+            raise NumberError(f"found {_shown(text)}; {sep!r} appears more than once but not as a thousands separator")
         return Reading(sign * float(body.replace(sep, "")), decimal=other, percent=percent)
     int_part, _, frac = body.partition(sep)
     as_decimal = sign * float((int_part or "0") + "." + frac)
@@ -101,7 +118,7 @@ def parse(text: str, decimal: str | None = None) -> float:
             a, b = reading.alternatives or (0.0, 0.0)
             sep = "," if "," in text else "."
             raise NumberError(
-                f"found {text!r}, which could be {a:g} ({sep!r} as decimal separator) or {b:g} "
+                f"found {_shown(text)}, which could be {a:g} ({sep!r} as decimal separator) or {b:g} "
                 f"({sep!r} as thousands separator); declare the decimal separator (decimal=',' or '.')"
             )
         return reading.value
@@ -114,7 +131,8 @@ def parse(text: str, decimal: str | None = None) -> float:
     if reading.decimal is not None and reading.decimal != decimal:
         example = "1.234,5" if decimal == "," else "1,234.5"
         raise NumberError(
-            f"found {text!r}, which is not written with {decimal!r} as decimal separator (expected e.g. {example})"
+            f"found {_shown(text)}, which is not written with {decimal!r} as decimal separator "
+            f"(expected e.g. {example})"
         )
     assert reading.value is not None
     return reading.value

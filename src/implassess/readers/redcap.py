@@ -4,7 +4,8 @@ Records are keyed by ``record_id`` (the project's first field). A raw export hol
 codes; give the data dictionary (option ``dictionary``, ``--dictionary``) so codes such as
 ``1`` read as the choice labels the dictionary declares (``1, Strongly disagree | 2, …``)
 and columns can also be matched by their field labels. Fields the dictionary marks as
-identifiers are personal data and are dropped.
+identifiers, and text fields it validates as an e-mail address, phone number or postcode,
+are personal data and are dropped.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ DICTIONARY_COLUMNS = (
 )
 
 _NEEDED = {"variable": 0, "form": 1, "type": 3, "label": 4, "choices": 5, "identifier": 10}
+#: Text validation types (REDCap's names) that make a field personal whatever its name.
+_PERSONAL_VALIDATION = ("email", "phone", "zipcode", "postalcode")
 _TAG_RE = re.compile(r"<[^>]+>")
 
 _SYSTEM = {
@@ -69,7 +72,7 @@ class Field:
     choices: dict[str, str] = attrs.field(factory=dict)
     """Choice code → label, for radio, dropdown and checkbox fields."""
     identifier: bool = False
-    """Marked as an identifier (personal data)."""
+    """Marked as an identifier, or validated as an e-mail address, phone number or postcode (personal data)."""
 
 
 def read_dictionary(path: Path) -> dict[str, Field]:
@@ -91,6 +94,7 @@ def read_dictionary(path: Path) -> dict[str, Field]:
                 row=records[0][0],
             )
         index[key] = found
+    validation = next((i for i, h in enumerate(header) if h.startswith("text validation type")), None)
     fields: dict[str, Field] = {}
     for rownum, rec in records[1:]:
         cell = {k: (rec[i].strip() if i < len(rec) else "") for k, i in index.items()}
@@ -110,13 +114,15 @@ def read_dictionary(path: Path) -> dict[str, Field]:
                         column=DICTIONARY_COLUMNS[5],
                     )
                 choices[code.strip()] = _TAG_RE.sub("", label).strip()
+        check = rec[validation].strip().casefold() if validation is not None and validation < len(rec) else ""
         fields[name] = Field(
             name=name,
             form=cell["form"],
             type=cell["type"],
             label=_TAG_RE.sub("", cell["label"]).strip(),
             choices=choices,
-            identifier=cell["identifier"].casefold() in ("y", "yes", "1"),
+            identifier=cell["identifier"].casefold() in ("y", "yes", "1")
+            or (cell["type"] == "text" and check.startswith(_PERSONAL_VALIDATION)),
         )
     return fields
 

@@ -41,6 +41,10 @@ class SurveyMonkeyReader:
         rows = any_head_rows(path, head, 2)
         if len(rows) < 2 or not rows[0] or rows[0][0] != "Respondent ID":
             return 0.0
+        if rows[1] and rows[1][0]:
+            # A value under "Respondent ID" makes the second row a response, not SurveyMonkey's
+            # sub-question row; reading it as headers would turn its answers into column names.
+            return 0.0
         second = {c.casefold() for c in rows[1]}
         return 0.9 if second & {"response", "open-ended response"} else 0.6
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import math
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from implassess.contracts import RawTable
 from implassess.errors import InputError
+from implassess.limits import env_limit
 from implassess.readers._text import (
     MAX_CELL,
     head_records,
@@ -26,6 +29,22 @@ from implassess.readers._text import (
 )
 
 ZIP_MAGIC = b"PK\x03\x04"
+
+#: Environment variable raising the limit on what a workbook may unpack to, in MB.
+MAX_MB_ENV = "IMPLASSESS_MAX_XLSX_MB"
+#: What a workbook may unpack to (all its parts together), in MB, unless raised.
+DEFAULT_MAX_MB = 256
+#: Environment variable raising the limit on how much smaller a part may be stored than it unpacks.
+MAX_RATIO_ENV = "IMPLASSESS_MAX_XLSX_RATIO"
+#: Genuine sheets compress 10- to 30-fold; a part packed more than this (and over 1 MB unpacked) is a bomb.
+DEFAULT_MAX_RATIO = 100
+#: Parts a workbook may hold (real ones hold a few dozen).
+MAX_PARTS = 10_000
+_MB = 1 << 20
+_RATIO_FLOOR = _MB  # small parts (styles, themes) are not held to the ratio
+_EOCD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_EOCD = b"PK\x06\x06"
 
 
 def cell_text(value: Any) -> str | None:
@@ -57,6 +76,112 @@ class Sheet:
         """(row, column index) → number format, for numeric cells with a non-General format."""
 
 
+def _raise_hint(name: str, needed: float) -> str:
+    """Advice naming the variable and a value that would let this file through."""
+    value = max(1, math.ceil(needed))
+    return f"If the workbook is genuine, raise the limit by setting the environment variable {name}={value} or more."
+
+
+def _declared_parts(data: bytes) -> int | None:
+    """How many parts the end of the zip says it holds, read without parsing the directory."""
+    end = data.rfind(_EOCD, max(0, len(data) - 65_557))  # the record (22 bytes) plus the longest comment
+    if end < 0 or end + 22 > len(data):
+        return None
+    count = int.from_bytes(data[end + 10 : end + 12], "little")
+    if count != 0xFFFF:
+        return count
+    locator = end - 20  # a Zip64 workbook names the real count in its own record
+    if locator < 0 or data[locator : locator + 4] != _ZIP64_LOCATOR:
+        return None
+    record = int.from_bytes(data[locator + 8 : locator + 16], "little")
+    if data[record : record + 4] != _ZIP64_EOCD:
+        return None
+    return int.from_bytes(data[record + 32 : record + 40], "little")
+
+
+def check_archive(data: bytes, source: str) -> None:
+    """Refuse a workbook whose parts would unpack to more than the limits, before anything unpacks it.
+
+    The zip's directory declares each part's sizes: the parts together must unpack to at
+    most ``IMPLASSESS_MAX_XLSX_MB`` (default 256) MB, and no part over 1 MB may unpack more
+    than ``IMPLASSESS_MAX_XLSX_RATIO`` (default 100) times its stored size. A part that
+    declares less than it holds cannot get past its declaration: Python's zip reader stops
+    there and reports the part as damaged. Raises :class:`InputError` naming the limit and
+    how to raise it.
+    """
+    limit_mb = env_limit(MAX_MB_ENV, DEFAULT_MAX_MB)
+    max_ratio = env_limit(MAX_RATIO_ENV, DEFAULT_MAX_RATIO)
+    parts = _declared_parts(data)
+    if parts is not None and parts > MAX_PARTS:
+        raise InputError(
+            source,
+            f"The workbook holds {parts:,} parts; expected at most {MAX_PARTS:,} (real workbooks hold a few "
+            "dozen), so this is not a genuine Excel file.",
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise InputError(
+            source, f"Not an XLSX workbook: the ZIP archive is damaged ({exc}). Expected an Excel .xlsx file."
+        ) from None
+    if len(infos) > MAX_PARTS:
+        raise InputError(
+            source,
+            f"The workbook holds {len(infos):,} parts; expected at most {MAX_PARTS:,} (real workbooks hold a "
+            "few dozen), so this is not a genuine Excel file.",
+        )
+    total_mb = sum(info.file_size for info in infos) / _MB
+    for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise InputError(
+                source,
+                f"Part {info.filename!r} of the workbook is packed with compression method {info.compress_type}; "
+                "expected an Excel .xlsx file, whose parts are stored or deflated.",
+            )
+        size_mb = info.file_size / _MB
+        if size_mb > limit_mb:
+            raise InputError(
+                source,
+                f"Part {info.filename!r} of the workbook unpacks to {_mb(size_mb)} MB (the whole workbook to "
+                f"{_mb(total_mb)} MB), more than the limit of {_mb(limit_mb)} MB. " + _raise_hint(MAX_MB_ENV, total_mb),
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_FLOOR and ratio > max_ratio:
+            raise InputError(
+                source,
+                f"Part {info.filename!r} of the workbook unpacks to {_mb(size_mb)} MB from "
+                f"{info.compress_size:,} bytes, {ratio:,.0f} times its stored size; genuine sheets pack at most "
+                f"about {_mb(max_ratio)}-fold, so this looks like a zip bomb. " + _raise_hint(MAX_RATIO_ENV, ratio),
+            )
+    if total_mb > limit_mb:
+        raise InputError(
+            source,
+            f"The workbook unpacks to {_mb(total_mb)} MB, more than the limit of {_mb(limit_mb)} MB. "
+            + _raise_hint(MAX_MB_ENV, total_mb),
+        )
+
+
+def _mb(x: float) -> str:
+    """A size or limit for a message: whole numbers with thousands separators, else one decimal."""
+    return f"{x:,.0f}" if x >= 10 or x == int(x) else f"{x:,.1f}"
+
+
+def _check_file_size(path: Path, source: str) -> None:
+    """A workbook file larger than the unpacked limit cannot be within it: refuse it before reading it."""
+    limit_mb = env_limit(MAX_MB_ENV, DEFAULT_MAX_MB)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # reading it reports the problem
+    if size / _MB > limit_mb:
+        raise InputError(
+            source,
+            f"The workbook file is {_mb(size / _MB)} MB, more than the limit of {_mb(limit_mb)} MB. "
+            + _raise_hint(MAX_MB_ENV, size / _MB),
+        )
+
+
 def _open(data: bytes, source: str) -> Any:
     import openpyxl
 
@@ -64,6 +189,12 @@ def _open(data: bytes, source: str) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except zipfile.BadZipFile as exc:  # e.g. a part holding more than its directory declares
+        raise InputError(
+            source,
+            f"The workbook's ZIP archive is damaged ({exc}); expected an Excel .xlsx file as a spreadsheet program "
+            "saves it. Save it again from the program that made it.",
+        ) from None
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
         raise InputError(
             source,
@@ -75,11 +206,13 @@ def _open(data: bytes, source: str) -> Any:
 def read_sheet(path: Path, sheet: str | int | None = None, *, formats: bool = False, limit: int | None = None) -> Sheet:
     """Typed rows of a worksheet (the first by default); any failure is an :class:`InputError`."""
     source = str(path)
+    _check_file_size(path, source)
     data = read_bytes(path)
     if not data.startswith(ZIP_MAGIC):
         raise InputError(
             source, "Not an XLSX workbook: the file does not start like a ZIP archive. Expected an Excel .xlsx file."
         )
+    check_archive(data, source)
     wb = _open(data, source)
     try:
         names = list(wb.sheetnames)

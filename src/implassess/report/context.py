@@ -46,7 +46,7 @@ class ReportContext:
     look: Look
     """Fonts, colours and paragraph styles made from the theme."""
     env: jinja2.Environment
-    """The narrative environment (client → plugin → bundled templates)."""
+    """The narrative environment (jinja2 sandbox; client → plugin → bundled templates)."""
     width: float
     """Usable frame width in points."""
     fmt: Any = fmt

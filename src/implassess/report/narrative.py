@@ -5,18 +5,26 @@ paragraphs separated by blank lines, ``- `` lines as bullets, ``## `` lines as
 sub-headings; inline ``<b>``/``<i>`` are allowed in the template's own text. Every
 ``{{ … }}`` result is escaped by :func:`implassess.report.markup.finalize`, so data can
 never inject markup. Does not import reportlab.
+
+Client templates are files a client hands over, so every template renders in jinja2's
+immutable sandbox: no attributes starting with ``_``, no Python internals, no changing
+the values passed in. A template that tries, or that has an error, stops the report
+with an :class:`~implassess.errors.ImplassessError` naming the template file and line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import attrs
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from implassess import plugins
+from implassess.errors import ImplassessError
 from implassess.report import fmt
 from implassess.report.markup import finalize
 from implassess.resources import data_dir
@@ -31,13 +39,29 @@ class ReportLoader(jinja2.ChoiceLoader):
     """
 
     def __init__(self, client_dirs: Iterable[Path] = ()):
-        client = [jinja2.FileSystemLoader(str(d)) for d in client_dirs]
+        client = [jinja2.FileSystemLoader(str(_folder(d, "The client template folder is"))) for d in client_dirs]
         super().__init__([*client, jinja2.FileSystemLoader(str(data_dir("templates")))])
 
     def add_plugin_folder(self, path: Path | str) -> None:
         """Search ``path`` after the client folders, before the bundled templates."""
+        folder = _folder(path, "add_plugin_folder() got")
         *searched, bundled = self.loaders
-        self.loaders = [*searched, jinja2.FileSystemLoader(str(path)), bundled]
+        self.loaders = [*searched, jinja2.FileSystemLoader(str(folder)), bundled]
+
+    def folders(self) -> list[str]:
+        """Every folder searched, in order."""
+        return [p for loader in self.loaders for p in getattr(loader, "searchpath", [])]
+
+
+def _folder(path: Any, what: str) -> Path:
+    """``path`` as an existing folder, or an error starting with ``what`` saying what was found."""
+    if not isinstance(path, (str, Path)):
+        raise ImplassessError(f"{what} {type(path).__name__} {path!r}; expected the path of a folder of templates.")
+    folder = Path(path)
+    if not folder.is_dir():
+        found = "a file" if folder.exists() else "a path that does not exist"
+        raise ImplassessError(f"{what} {str(folder)!r}, {found}; expected a folder of narrative templates (*.md.j2).")
+    return folder
 
 
 FILTERS = {
@@ -54,8 +78,8 @@ FILTERS = {
 
 
 def make_environment(template_dirs: Iterable[Path] = ()) -> jinja2.Environment:
-    """The report environment: loader chain, escaping finaliser, number filters, plugin changes."""
-    env = jinja2.Environment(
+    """The report environment: sandboxed, loader chain, escaping finaliser, number filters, plugin changes."""
+    env = ImmutableSandboxedEnvironment(
         loader=ReportLoader(template_dirs),
         autoescape=False,  # escaping is done by finalize with reportlab's rules, not HTML's
         finalize=finalize,
@@ -108,5 +132,52 @@ def blocks(text: str) -> list[Block]:
 
 
 def render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> list[Block]:
-    """Render template ``name`` and split it into blocks."""
-    return blocks(env.get_template(name).render(**context))
+    """Render template ``name`` and split it into blocks.
+
+    Raises :class:`~implassess.errors.ImplassessError` naming the template file and line
+    for a template that is missing, invalid, fails, or reaches outside the sandbox.
+    """
+    try:
+        text = env.get_template(name).render(**context)
+    except ImplassessError:
+        raise
+    except jinja2.TemplateNotFound as exc:
+        folders = env.loader.folders() if isinstance(env.loader, ReportLoader) else []
+        looked = "; looked in " + ", ".join(repr(f) for f in folders) if folders else ""
+        raise ImplassessError(f"Narrative template {exc.name!r} was not found{looked}.") from None
+    except Exception as exc:
+        raise ImplassessError(_template_fault(name, exc, context)) from exc
+    return blocks(text)
+
+
+def _template_line(exc: Exception) -> tuple[str, int] | None:
+    """(file, line) in the template where ``exc`` happened, from jinja2's rewritten traceback."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.lineno:
+        return exc.filename or exc.name or "<template>", exc.lineno
+    found = None
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:  # a frame jinja2 made to point at the template
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _template_fault(name: str, exc: Exception, context: Mapping[str, Any]) -> str:
+    """One message for a template that fails: where, what was found, what is allowed."""
+    at = _template_line(exc)
+    where = f"Narrative template {at[0]}, line {at[1]}" if at else f"Narrative template {name!r}"
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return (
+            f"{where}: the template tried to reach outside the sandbox and was stopped ({str(exc).rstrip('.')}). "
+            "Templates may use the values, filters and tests implassess passes them, not Python internals."
+        )
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"{where}: the template is not valid jinja2: {(exc.message or '').rstrip('.')}."
+    if isinstance(exc, jinja2.UndefinedError):
+        given = ", ".join(sorted(context))
+        return f"{where}: {(exc.message or '').rstrip('.')}. This template is given: {given}."
+    culprit = plugins.plugin_in_traceback(exc.__traceback__)
+    if culprit is not None:  # a filter or global a plugin added
+        return f"{where}: plugin {culprit[0]!r} failed in {culprit[1]}: {type(exc).__name__}: {exc}."
+    return f"{where}: rendering failed: {type(exc).__name__}: {exc}."

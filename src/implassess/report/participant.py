@@ -17,6 +17,7 @@ from typing import Any
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, NextPageTemplate, PageBreak, Paragraph, Spacer
 
 from implassess.contracts import Theme
+from implassess.participants.masking import MASK
 from implassess.participants.model import ALL_OTHERS, GROUP_LABELS, ItemRow, ParticipantReport, UnitRow
 from implassess.report import participant_charts
 from implassess.report.fmt import MINUS, MISSING, fmt_date, fmt_delta, fmt_mean, fmt_r, fmt_score
@@ -91,8 +92,17 @@ def _summary(look: Look, r: ParticipantReport, width: float) -> list[Flowable]:
     )
     rows: list[list[Any]] = [["Group", "Raters", "Shown"]]
     for g in r.groups:
-        rows.append([g.label, str(g.n) if g.shown and g.n is not None else "", "Yes" if g.shown else g.note])
-    out.append(table(look, rows, [90, 46, width - 136], text_cols=(0, 2)))
+        rows.append([g.label, g.count_text(), f"Yes. {g.note}" if g.at_least else ("Yes" if g.shown else g.note)])
+    out.append(table(look, rows, [90, 62, width - 152], text_cols=(0, 2)))
+    if any(minimum < 2 for _, minimum, _ in r.rules.lowered()):
+        out.append(
+            para(
+                look,
+                "A rater minimum was lowered below 2 for this programme, so a group shown here may be one person: "
+                "see Rater minimums lowered for this programme at the end of the report.",
+                "caption",
+            )
+        )
     out.append(Spacer(1, 8))
     out += _key_points(look, r)
     return out
@@ -304,7 +314,8 @@ def _comments(look: Look, r: ParticipantReport) -> list[Flowable]:
             para(
                 look,
                 "Comments are printed as written, without who wrote them, in an order that does not follow the "
-                "rater groups or when they were submitted.",
+                f"rater groups or when they were submitted. Names of other participants of the programme are "
+                f"replaced by {MASK}.",
             )
         )
         for c in r.comments:
@@ -388,12 +399,15 @@ def _plan(look: Look, r: ParticipantReport) -> list[Flowable]:
 
 def _about(look: Look, r: ParticipantReport) -> list[Flowable]:
     rules = r.rules
-    manager = (
-        "Your manager's ratings are shown on their own, as agreed for this programme."
-        if rules.manager <= 1
-        else f"A manager group is shown only with at least {rules.manager} managers; otherwise it is treated like "
-        "any other small group."
-    )
+    if rules.manager_alone and rules.manager <= 1:
+        manager = "Your manager's ratings are shown on their own, as agreed for this programme."
+    elif rules.manager <= 1:
+        manager = "A single manager's ratings are shown on their own."
+    else:
+        manager = (
+            f"A manager group is shown only with at least {rules.manager} managers; otherwise it is treated like "
+            "any other small group."
+        )
     paras = [
         "Each rater's answers are scored per dimension and facet as the mean of the items answered (at least "
         "the instrument's share of items), then put on 0–100 (percent of the maximum possible). Reverse-keyed "
@@ -404,18 +418,43 @@ def _about(look: Look, r: ParticipantReport) -> list[Flowable]:
         f"raters, or no rater result is shown. {manager} A group below its minimum is not merged into another "
         "group. Its ratings count in All others only when the raters of all groups not shown together reach the "
         "largest of their minimums, so no small group can be worked out by subtracting the shown groups from All "
-        "others. The same minimum applies to every score and item: where fewer raters answered, a dash is shown.",
+        "others; for the same reason the number of raters in All others is then given only as a lower bound. The "
+        "same minimum applies to every score and item: where fewer raters answered, a dash is shown.",
         f"Blind spots and hidden strengths: a self − all others gap above {_threshold_points(r)} points "
         f"({fmt_r(r.gap_fraction)} of the scale range) on a dimension or facet. Largest gaps and highest or "
         "lowest items are ranked on each item's share of its answer scale.",
         "Comments are printed verbatim, without rater identity, from the raters counted in All others, and in an "
-        "order fixed by the text itself, not by the rater group or submission time.",
+        "order fixed by the text itself, not by the rater group or submission time. The names of other "
+        f"participants of the programme are replaced by {MASK}.",
     ]
     if r.change_note:
         paras.append(r.change_note)
     paras += list(r.notes)
     out: list[Flowable] = [CondPageBreak(200), heading(look, "About this report", 1, "about")]
+    lowered = lowered_minimums(r)
+    if lowered:
+        out.append(heading(look, "Rater minimums lowered for this programme", 3, ""))
+        out += [para(look, p, "lead") for p in lowered]
     out += [para(look, p) for p in paras]
+    return out
+
+
+def lowered_minimums(r: ParticipantReport) -> list[str]:
+    """One plain sentence or two per rater minimum set below the usual one, saying what it means."""
+    out = []
+    for key, minimum, usual in r.rules.lowered():
+        label = GROUP_LABELS.get(key, key)
+        if minimum < 2:
+            out.append(
+                f"The minimum for {label} was lowered to {minimum} for this programme (usually {usual}). A "
+                f"{label} result can therefore come from a single person, and that person's ratings can be read "
+                "directly from it: they are not anonymous."
+            )
+        else:
+            out.append(
+                f"The minimum for {label} was lowered to {minimum} for this programme (usually {usual}). With so "
+                "few raters in a group, its results are easier to link to the people who gave them."
+            )
     return out
 
 

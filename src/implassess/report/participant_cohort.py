@@ -16,7 +16,7 @@ from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBr
 
 from implassess.contracts import Theme
 from implassess.participants.model import CohortBlock, CohortSummary
-from implassess.report.fmt import fmt_date, fmt_delta, fmt_int, fmt_score
+from implassess.report.fmt import MISSING, fmt_date, fmt_delta, fmt_int, fmt_score
 from implassess.report.participant_doc import heading, look_for, para, table, write_pdf
 from implassess.report.render import RenderResult
 from implassess.report.styles import Look
@@ -31,14 +31,11 @@ def _count(n: int | None) -> str:
 def _block(look: Look, s: CohortSummary, b: CohortBlock, k: int, width: float) -> list[Flowable]:
     out: list[Flowable] = [PageBreak(), heading(look, b.label, 1, f"block-{k}")]
     if not b.shown:
-        return [
-            *out,
-            para(
-                look,
-                f"{b.participants} participant(s) with a report: fewer than {s.min_cohort}, so this cohort is not "
-                "summarised (its results could point to individuals).",
-            ),
-        ]
+        why = b.note or (
+            f"{b.participants} participant(s) with a report: fewer than {s.min_cohort}, so this cohort is not "
+            "summarised (its results could point to individuals)."
+        )
+        return [*out, para(look, why)]
     out.append(para(look, f"{b.participants} participants with a report.", "lead"))
     rows: list[list[Any]] = [["Rater group", "Raters", "Participants shown"]]
     for label, n, shown in b.raters:
@@ -64,8 +61,8 @@ def _block(look: Look, s: CohortSummary, b: CohortBlock, k: int, width: float) -
                 fmt_score(u.mean_self),
                 fmt_score(u.mean_others),
                 fmt_delta(u.mean_gap),
-                fmt_int(u.blind_spots),
-                fmt_int(u.hidden_strengths),
+                fmt_int(u.blind_spots) if u.mean_others is not None else MISSING,
+                fmt_int(u.hidden_strengths) if u.mean_others is not None else MISSING,
             ]
         )
         if u.kind == "dimension":
@@ -142,7 +139,13 @@ def cohort_story(look: Look, s: CohortSummary) -> list[Flowable]:
     out += [para(look, n) for n in (*notes, *s.notes)]
     rows: list[list[Any]] = [["Cohort", "Participants", "Summarised"]]
     for b in s.blocks:
-        rows.append([b.label, fmt_int(b.participants), "Yes" if b.shown else "No (too few)"])
+        rows.append(
+            [
+                b.label,
+                fmt_int(b.participants),
+                "Yes" if b.shown else ("No (would reveal a small cohort)" if b.note else "No (too few)"),
+            ]
+        )
     out.append(table(look, rows, [width - 200, 100, 100], text_cols=(0, 2)))
     for k, b in enumerate(s.blocks):
         out += _block(look, s, b, k, width)

@@ -254,6 +254,31 @@ def _change(scored: Sequence[ScoredInstrument], changes: Changes) -> tuple[Chang
     return tuple(out)
 
 
+def suppression_rule(scored: Sequence[ScoredInstrument], minimum: int) -> str:
+    """The anonymity rule as the appendix states it, with what this run changed about it."""
+    settings = scored[0].profile.settings
+    text = (
+        f"Results of a group with fewer than {minimum} respondents are suppressed in every output, and so is "
+        "any further group that would let a small group be worked out by adding and subtracting the groups "
+        "shown, here or in any earlier release from the same responses."
+    )
+    if settings.small_groups == "combine":
+        text += f' In each breakdown, groups under {minimum} are combined into one group labelled "Other".'
+    earlier = sum(s.profile.release.hidden_because_earlier for s in scored)
+    if earlier:
+        text += (
+            f" {earlier} further result(s) are suppressed because, together with an earlier release from the "
+            "same responses, they would expose a small group."
+        )
+    if minimum < 3:
+        text += (
+            f" Caution: the minimum group size was lowered to {minimum}, below the safe minimum of 3, at the "
+            "request of whoever ran this assessment; with groups this small, readers may recognise individual "
+            "answers."
+        )
+    return text
+
+
 def build_report_model(
     scored: Sequence[ScoredInstrument],
     meta: ReportMeta,
@@ -308,11 +333,7 @@ def build_report_model(
             f"A dimension is scored for a respondent only when at least {share:.0%} of its items are answered; "
             '"Don\'t know", "Not applicable" and blank answers count as missing, never as a value.'
         ),
-        suppression_rule=(
-            f"Results of a group with fewer than {min_group_size} respondents are suppressed in every output; "
-            "where one suppressed group could be worked out from the total and the other groups, the next "
-            "smallest group is suppressed too."
-        ),
+        suppression_rule=suppression_rule(scored, min_group_size),
         instruments=tuple((s.instrument.id, s.instrument.version, s.instrument.title) for s in scored),
         reliability=reliability,
         notes=tuple(notes),

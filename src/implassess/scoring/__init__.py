@@ -23,6 +23,8 @@ from implassess.scoring.pipeline import ScoringResult, score
 from implassess.scoring.profile import Profile, profile_to_dict
 from implassess.scoring.results import (
     MISSING,
+    OTHER,
+    SAFE_MINIMUM,
     Breakdown,
     GroupResult,
     IccStats,
@@ -37,6 +39,8 @@ from implassess.scoring.triggers import TriggeredAction, evaluate_triggers
 
 __all__ = [
     "MISSING",
+    "OTHER",
+    "SAFE_MINIMUM",
     "Breakdown",
     "GroupResult",
     "IccStats",

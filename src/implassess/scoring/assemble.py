@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -18,6 +19,8 @@ from implassess.scoring.results import (
     ItemStats,
     LevelShare,
     OptionCount,
+    Prior,
+    Release,
     ScoreSettings,
     UnitStats,
 )
@@ -190,6 +193,21 @@ def _group(
     return finish_overall(group, scores.instrument)
 
 
+def measure_masks(scores: RespondentScores) -> Iterator[tuple[str, int | None, np.ndarray]]:
+    """(measure key, unit index or None, who answered) for every measure a run publishes.
+
+    Keys: ``respondents``, ``<kind>:<unit id>``, ``overall``, ``item:<item id>``.
+    """
+    yield "respondents", None, np.ones(scores.responses.n, dtype=bool)
+    for u, unit in enumerate(scores.units):
+        if unit.source != "kpis":
+            yield f"{unit.kind}:{unit.id}", u, ~np.isnan(scores.raw[:, u])
+    yield "overall", None, ~np.isnan(scores.overall)
+    values = scores.responses.values
+    for j, item in enumerate(scores.instrument.items):
+        yield f"item:{item.id}", j, ~np.isnan(values[:, j])
+
+
 def assemble(
     scores: RespondentScores,
     s: ScoreSettings,
@@ -198,37 +216,87 @@ def assemble(
     layout: privacy.Layout,
     atom_inv: np.ndarray,
     n_atoms: int,
-) -> tuple[GroupResult, tuple[Breakdown, ...]]:
-    """Decide visibility for every measure, then build the organisation and breakdown records."""
-    inst = scores.instrument
+    where: np.ndarray,
+    prior: Prior | None = None,
+) -> tuple[GroupResult, tuple[Breakdown, ...], Release]:
+    """Decide visibility for every measure, then build the organisation and breakdown records.
+
+    Each measure (respondent count, each dimension, facet, the overall score, each item) is
+    checked on its own, over the respondents who answered it, starting from the cells
+    hidden for respondents; ``prior`` adds what earlier runs published about them.
+    """
     m = s.min_group_size
+    widths = [1, *(len(c.keys) for c in cells)]
+    offsets = np.cumsum([0, *widths])
+    cache: dict[bytes, privacy.Decision] = {}
+    counts = {"because_earlier": 0, "inherited": 0, "conservative": 0, "exposed": 0}
 
-    def decide(org_n: int, cell_n: np.ndarray, mask: np.ndarray, initial: np.ndarray | None) -> np.ndarray:
-        """Hidden flags: index 0 the organisation, then every breakdown cell."""
-        if not cells or n_atoms == 0:
-            return np.array([org_n < m])
-        atom_n = np.bincount(atom_inv[mask], minlength=n_atoms)
-        org_hidden, hidden = privacy.protect(layout, cell_n, atom_n, m, None if initial is None else initial[1:])
-        return np.concatenate(([org_hidden or org_n < m], hidden))
+    def decide(key: str, mask: np.ndarray, initial: np.ndarray | None, use_prior: bool = True) -> np.ndarray:
+        """Hidden flags: index 0 the organisation, then every breakdown cell.
 
-    def cat(get: Any) -> np.ndarray:
-        return np.concatenate([get(c) for c in cells]).astype(np.int64) if cells else np.zeros(0, np.int64)
+        With earlier releases, first what this run needs on its own, then what they add: a
+        rerun of the same command then hides exactly what the first run hid.
+        """
+        earlier = prior.published.get(key) if prior is not None and use_prior else None
+        first = None
+        if earlier is not None:
+            first = initial = decide(key, mask, initial, use_prior=False)
+        sig = np.where(mask, atom_inv, -1)[:, None]
+        if earlier is not None:
+            sig = np.vstack([sig, np.full((prior.extra if prior else 0, 1), -1)])
+            sig = np.hstack([sig, earlier])
+        used = (sig >= 0).any(axis=1)
+        if int(mask.sum()) < m or not used.any():
+            return np.ones(1 + layout.atoms.shape[0], dtype=bool)
+        uniq, atom_n = np.unique(sig[used], axis=0, return_counts=True)
+        memo = None
+        if earlier is None:
+            memo = np.packbits(mask).tobytes() + (b"" if initial is None else np.packbits(initial).tobytes())
+            if memo in cache:
+                return _flags_of(cache[memo], int(mask.sum()), m)
+        mine = uniq[:, 0] >= 0
+        cur = np.zeros((layout.atoms.shape[0], len(uniq)), dtype=bool)
+        cur[:, mine] = layout.atoms[:, uniq[mine, 0]]
+        fixed = [mine]
+        for col in range(1, uniq.shape[1]):
+            for v in np.unique(uniq[:, col]):
+                if v >= 0:
+                    fixed.append(uniq[:, col] == v)
+        org_n = int(mask.sum())
+        if org_n < m:
+            fixed = fixed[1:]
+        problem = privacy.Problem(
+            atom_n, cur, np.array(fixed, dtype=bool).reshape(len(fixed), len(uniq)), len(fixed) - (org_n >= m)
+        )
+        decision = privacy.decide(problem, m, None if initial is None else initial[1:])
+        if memo is not None:
+            cache[memo] = decision
+        flags = _flags_of(decision, org_n, m)
+        counts["because_earlier"] += int((flags & ~first).sum()) if first is not None else 0
+        counts["inherited"] += decision.inherited
+        counts["conservative"] += decision.conservative
+        counts["exposed"] += decision.exposed_by_totals
+        return flags
 
-    everyone = np.ones(scores.responses.n, dtype=bool)
-    resp = decide(int(org.n[0]), cat(lambda c: c.n), everyone, None)
-    hid: dict[str, Any] = {"resp": resp, "units": [], "items": []}
-    for u, unit in enumerate(scores.units):
-        if unit.source == "kpis":
-            hid["units"].append(resp)
-            continue
-        mask = ~np.isnan(scores.raw[:, u])
-        hid["units"].append(resp | decide(int(mask.sum()), cat(lambda c, u=u: c.units[u]["n"]), mask, resp))
-    ok = ~np.isnan(scores.overall)
-    hid["overall"] = resp | decide(int(ok.sum()), cat(lambda c: c.overall["n"]), ok, resp)
-    values = scores.responses.values
-    for j in range(len(inst.items)):
-        mask = ~np.isnan(values[:, j])
-        hid["items"].append(resp | decide(int(mask.sum()), cat(lambda c, j=j: c.items[j]["answered"]), mask, resp))
+    flags_of: dict[str, np.ndarray] = {}
+    visible: dict[str, list[np.ndarray]] = {}
+
+    def split(flags: np.ndarray) -> list[np.ndarray]:
+        return [~flags[offsets[i] : offsets[i + 1]] for i in range(len(widths))]
+
+    resp = np.zeros(1 + layout.atoms.shape[0], dtype=bool)
+    for measure, _index, mask in measure_masks(scores):
+        if measure == "respondents":
+            resp = flags_of[measure] = decide(measure, mask, None)
+        else:
+            flags_of[measure] = resp | decide(measure, mask, resp)
+        visible[measure] = split(flags_of[measure])
+    hid: dict[str, Any] = {
+        "resp": resp,
+        "units": [flags_of.get(f"{unit.kind}:{unit.id}", resp) for unit in scores.units],
+        "overall": flags_of["overall"],
+        "items": [flags_of[f"item:{item.id}"] for item in scores.instrument.items],
+    }
 
     organisation = _group(scores, org, 0, s, {}, hid, 0)
     breakdowns = []
@@ -240,7 +308,19 @@ def assemble(
                 groups.append(_group(scores, c, i, s, dict(zip(cols, key, strict=False)), hid, k))
             k += 1
         breakdowns.append(Breakdown(cols, tuple(groups), _icc(scores, cols, groups, s)))
-    return organisation, tuple(breakdowns)
+    release = Release(
+        where,
+        visible,
+        hidden_because_earlier=counts["because_earlier"],
+        inherited=counts["inherited"],
+        conservative=counts["conservative"],
+        exposed_by_totals=counts["exposed"],
+    )
+    return organisation, tuple(breakdowns), release
+
+
+def _flags_of(decision: privacy.Decision, org_n: int, m: int) -> np.ndarray:
+    return np.concatenate(([decision.org_hidden or org_n < m], decision.hidden))
 
 
 def _icc(

@@ -412,7 +412,20 @@ def _apply_rule(
     dimensions 0–100; raw scores of those dimensions are then on 0–100 too.
     """
     recoded = responses.values * coding.a + coding.b
-    out = np.asarray(rule.score(inst, recoded), dtype=np.float64)
+    name = getattr(rule, "name", type(rule).__name__)
+    expected = (responses.n, len(inst.dimensions))
+    try:
+        out = np.asarray(rule.score(inst, recoded), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ImplassessError(
+            f"Scoring rule {name!r} returned something that is not an array of numbers ({exc}); expected "
+            f"respondents × dimensions = {expected[0]} × {expected[1]} scores from 0 to 100."
+        ) from None
+    if out.shape != expected:
+        raise ImplassessError(
+            f"Scoring rule {name!r} returned an array of shape {out.shape}; expected respondents × dimensions = "
+            f"{expected[0]} × {expected[1]} scores from 0 to 100 (instrument {inst.id!r})."
+        )
     for d, dim in enumerate(inst.dimensions):
         u = next(i for i, unit in enumerate(units) if unit.id == dim.id and unit.kind == "dimension")
         pomp[:, u] = out[:, d]

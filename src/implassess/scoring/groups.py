@@ -16,10 +16,11 @@ import numpy as np
 
 from implassess.errors import ImplassessError, InputError
 from implassess.scoring import privacy, stats
-from implassess.scoring.assemble import assemble
+from implassess.scoring.assemble import assemble, measure_masks
 from implassess.scoring.engine import level_for
 from implassess.scoring.results import (
     MISSING,
+    OTHER,
     Breakdown,
     Cells,
     GroupResult,
@@ -27,6 +28,8 @@ from implassess.scoring.results import (
     ItemStats,
     LevelShare,
     OptionCount,
+    Prior,
+    Release,
     ScoreSettings,
     UnitStats,
 )
@@ -160,10 +163,15 @@ def _null_variances(scores: RespondentScores, shape: str) -> np.ndarray:
 
 
 def _breakdown_cells(
-    scores: RespondentScores, by: tuple[tuple[str, ...], ...]
+    scores: RespondentScores, settings: ScoreSettings
 ) -> tuple[np.ndarray, int, list[tuple[np.ndarray, list[tuple[str, ...]], np.ndarray]]]:
-    """Atom of each respondent and, per breakdown, (respondent→cell, cell keys, cell→atoms)."""
+    """Atom of each respondent and, per breakdown, (respondent→cell, cell keys, cell→atoms).
+
+    With ``small_groups="combine"`` a breakdown's groups under the minimum become one
+    "Other" cell (its last), which is then checked like any other group.
+    """
     rs = scores.responses
+    by = settings.by
     cols = sorted({c for b in by for c in b})
     codes, labels = [], {}
     for c in cols:
@@ -189,29 +197,54 @@ def _breakdown_cells(
         )
     atom_keys, atom_inv = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
     atom_inv = atom_inv.reshape(-1)
+    atom_n = np.bincount(atom_inv, minlength=len(atom_keys))
     out = []
     for b in by:
         idx = [cols.index(c) for c in b]
         cell_codes, atom_to_cell = np.unique(atom_keys[:, idx], axis=0, return_inverse=True)
         atom_to_cell = atom_to_cell.reshape(-1)
         keys = [tuple(str(labels[c][k]) for c, k in zip(b, row, strict=False)) for row in cell_codes]
+        if settings.small_groups == "combine":
+            keys, atom_to_cell = _combine_small(keys, atom_to_cell, atom_n, settings.min_group_size)
         out.append((atom_to_cell[atom_inv], keys, atom_to_cell))
     return atom_inv, len(atom_keys), out
 
 
+def _combine_small(
+    keys: list[tuple[str, ...]], atom_to_cell: np.ndarray, atom_n: np.ndarray, minimum: int
+) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """Pool the cells under ``minimum`` into one "Other" cell, placed last."""
+    cell_n = np.bincount(atom_to_cell, weights=atom_n, minlength=len(keys))
+    small = cell_n < minimum
+    if small.sum() < 1:
+        return keys, atom_to_cell
+    kept = np.nonzero(~small)[0]
+    new_index = np.full(len(keys), len(kept), dtype=np.int64)
+    new_index[kept] = np.arange(len(kept))
+    width = len(keys[0]) if keys else 1
+    return [keys[i] for i in kept] + [(OTHER,) * width], new_index[atom_to_cell]
+
+
 def aggregate(
-    scores: RespondentScores, settings: ScoreSettings | None = None
-) -> tuple[GroupResult, tuple[Breakdown, ...]]:
-    """Organisation and breakdown results, with suppression applied."""
+    scores: RespondentScores, settings: ScoreSettings | None = None, prior: Prior | None = None
+) -> tuple[GroupResult, tuple[Breakdown, ...], Release]:
+    """Organisation and breakdown results, with suppression applied, and what was released.
+
+    ``prior`` carries what earlier runs published about these respondents (the ledger).
+    """
     settings = settings or ScoreSettings()
     null_vars = _null_variances(scores, settings.rwg_null)
     n = scores.responses.n
     org = _compute(scores, stats.Groups.single(n), [()], settings, null_vars)
-    atom_inv, n_atoms, parts = _breakdown_cells(scores, settings.by)
+    atom_inv, n_atoms, parts = _breakdown_cells(scores, settings)
     cells = [_compute(scores, stats.Groups(inv, len(keys)), keys, settings, null_vars) for inv, keys, _ in parts]
     cell_atoms = [np.nonzero(a2c == k)[0] for _, keys, a2c in parts for k in range(len(keys))]
-    layout = privacy.Layout.build([c.keys for c in cells], settings.by, cell_atoms, n_atoms)
-    return assemble(scores, settings, org, cells, layout, atom_inv, n_atoms)
+    breakdown_of = [b for b, (_, keys, _) in enumerate(parts) for _ in keys]
+    layout = privacy.Layout.build(cell_atoms, breakdown_of, n_atoms)
+    where = np.zeros((n, 1 + len(parts)), dtype=np.int32)
+    for b, (inv, _, _) in enumerate(parts):
+        where[:, 1 + b] = inv
+    return assemble(scores, settings, org, cells, layout, atom_inv, n_atoms, where, prior)
 
 
 __all__ = [
@@ -222,8 +255,11 @@ __all__ = [
     "ItemStats",
     "LevelShare",
     "OptionCount",
+    "Prior",
+    "Release",
     "ScoreSettings",
     "UnitStats",
     "aggregate",
     "level_for",
+    "measure_masks",
 ]

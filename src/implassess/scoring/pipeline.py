@@ -9,10 +9,10 @@ import attrs
 
 from implassess.scoring.assemble import finish_overall
 from implassess.scoring.engine import RespondentScores, score_respondents
-from implassess.scoring.groups import GroupResult, ScoreSettings, aggregate
+from implassess.scoring.groups import GroupResult, Prior, Release, ScoreSettings, aggregate
 from implassess.scoring.kpis import KpiValue, apply_kpis, evaluate_kpis
 from implassess.scoring.norms import Norms, apply_norms, check_compatible
-from implassess.scoring.profile import DataSummary, Profile, instrument_info, timestamp
+from implassess.scoring.profile import DataSummary, Profile, ReleaseSummary, instrument_info, timestamp
 from implassess.scoring.targets import Target, apply_targets
 from implassess.scoring.triggers import evaluate_triggers
 
@@ -29,6 +29,8 @@ class ScoringResult:
     """Per-respondent arrays (confidential; not subject to group suppression)."""
     profile: Profile
     """Organisation, groups, KPIs, actions: safe to publish (suppression applied)."""
+    release: Release | None = None
+    """What the profile publishes, per measure and respondent (for the release ledger)."""
 
 
 def score(
@@ -41,11 +43,14 @@ def score(
     norms: Norms | None = None,
     reproducible: bool = False,
     rule: ScoringRule | None = None,
+    prior: Prior | None = None,
 ) -> ScoringResult:
     """Score a response set end to end.
 
     ``rule`` is the scoring rule the instrument names (``[scoring] rule``), resolved by the
     caller with :func:`implassess.plugins.scoring_rule_for`; None for the weighted mean.
+    ``prior`` is what earlier runs published about these respondents (the release ledger,
+    :func:`implassess.outputs.ledger.Ledger.prior`); cells that would combine with it are hidden.
 
     Example::
 
@@ -58,7 +63,7 @@ def score(
     if norms is not None:
         check_compatible(norms, inst.id, inst.version)
     respondents = score_respondents(responses, rule)
-    org, breakdowns = aggregate(respondents, settings)
+    org, breakdowns, release = aggregate(respondents, settings, prior)
     kpis = evaluate_kpis(inst, kpi_values, kpi_source)
     targets = tuple(targets)
 
@@ -97,5 +102,10 @@ def score(
         kpis=kpis,
         actions=evaluate_triggers(inst, org, kpis),
         norms=norms_info,
+        release=ReleaseSummary(
+            hidden_because_earlier=release.hidden_because_earlier,
+            already_derivable=release.inherited,
+            conservative=release.conservative,
+        ),
     )
-    return ScoringResult(respondents, profile)
+    return ScoringResult(respondents, profile, release)

@@ -1,203 +1,319 @@
-"""Anonymity: minimum group size and complementary suppression across all breakdowns.
+"""Anonymity: an exact release check over every published cell, within a run and across runs.
 
-The attacker model is linear: a reader knows every published group's n and sums (n ×
-mean) — the organisation total and each visible group of every breakdown — and may add
-and subtract them. Respondents are split into *atoms* (one per combination of values of
-all breakdown columns); each group is a set of atoms.
+The attacker model is linear. For one *measure* (the respondent count, the overall score,
+a dimension, a facet or an item) a reader knows every published cell's n and sum
+(n × mean), and the same for every cell published earlier from respondents this run shares
+(the release ledger, :mod:`implassess.outputs.ledger`). Adding and subtracting cells gives
+the n and sum of any set whose membership vector lies in the span of the published
+cells' membership vectors. The promise: **no such set holds between 1 and minimum − 1
+respondents.** A set of that size is "derivable"; the check below finds every one.
 
-Rules (``docs/methodology.md`` states them for users):
+Respondents who fall in exactly the same published cells of a measure are
+indistinguishable to any sum, so the check works on *atoms*: one per distinct pattern of
+cell memberships, with its count of respondents. A derivable set is a union of atoms.
 
-1. **Primary suppression.** A group with n < minimum shows no statistic, not even n.
-   If the whole organisation is under the minimum, nothing is shown.
-2. **No small group is derivable.** If the atom indicator of a group under the minimum
-   lies in the linear span of the published groups' indicators, its n and mean can be worked
-   out by subtraction; the smallest published group that subtraction uses is hidden
-   too, and the check repeats.
-   The same holds for every *atom* under the minimum (a combination nobody asked for,
-   such as the one nurse of site B when only site and role are broken down separately).
-3. **No small remainder.** For every *slice* of a breakdown (all its groups, or those
-   sharing the values of some of its columns) whose total is derivable, the hidden
-   groups in it must together hold 0 or ≥ minimum respondents; otherwise the next
-   smallest visible group of the slice is hidden. With one breakdown column this is the
-   familiar rule "suppress at least two groups, never one".
+**Rule 1 (primary).** A cell with fewer than the minimum respondents for the measure shows
+nothing, not even n; if the whole organisation is under the minimum, nothing is shown.
 
-This is a conservative heuristic, not an optimal cell-suppression solver (τ-ARGUS); it
-over-suppresses rather than under-suppresses. The same routine runs per measure (each
-dimension, facet and item has its own n when answers are missing), starting from the
-groups hidden for respondents.
+**Rule 2 (exact, complementary).** While some set of 1 … minimum − 1 respondents is
+derivable, the smallest cell of this run that its derivation uses is hidden too, and the
+check repeats. Sets that earlier releases alone already reveal cannot be undone; they are
+counted and reported, never used to justify publishing more.
+
+How the search is exact. Only atoms with fewer than the minimum respondents can belong to
+a small set. Let K be those atoms and Z the vectors in the published span that are zero
+outside K; every derivable small set is a 0/1 vector of Z. A basis of Z is found by linear
+algebra (the coefficient vectors c with Pᵀc zero on the other atoms), put in reduced row
+echelon form, so that each 0/1 vector of Z is the sum of the basis rows at its pivots; the
+search enumerates those sums with pivot weight under the minimum, component by component
+(rows that share no non-pivot atom cannot combine into a smaller set). This is a rank test
+with a bounded enumeration rather than a lattice reduction: the candidate sets are tiny
+(fewer than the minimum respondents), so enumeration is exact and cheap, and floating-point
+rank with a tolerance is reliable on 0/1 matrices of this size. If one component would need
+more than :data:`SEARCH_BUDGET` steps, the check stops being clever and hides the smallest
+cell the component's derivation uses (over-suppression, never under-suppression).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import combinations
+from collections.abc import Iterator, Sequence
+from itertools import combinations, pairwise
 
 import attrs
 import numpy as np
-from scipy.linalg import orth
+from scipy.linalg import null_space
 
-Derivable = Callable[[np.ndarray], bool]
-"""Whether an atom indicator lies in the span of the published groups' indicators."""
-Contributors = Callable[[np.ndarray], list[int]]
-"""The visible groups a subtraction giving an atom indicator uses."""
+#: Enumeration steps per component before the check falls back to hiding (see module doc).
+SEARCH_BUDGET = 20_000
+_TOL = 1e-7
 
 
 @attrs.frozen(eq=False)
 class Layout:
-    """Every group of every breakdown, as sets of atoms, with the slices to guard."""
+    """Every group of every breakdown of this run, as sets of atoms of the breakdown columns."""
 
     breakdown: np.ndarray
     """Breakdown index of each group (cell)."""
     atoms: np.ndarray
     """cells × atoms boolean membership."""
-    slices: tuple[tuple[int, tuple[int, ...]], ...]
-    """(breakdown, cells) for every slice: a breakdown's cells sharing values on a proper
-    subset of its columns (the empty subset gives the whole breakdown)."""
 
     @classmethod
-    def build(
-        cls,
-        cell_keys: Sequence[Sequence[tuple[str, ...]]],
-        columns: Sequence[Sequence[str]],
-        cell_atoms: Sequence[np.ndarray],
-        n_atoms: int,
-    ) -> Layout:
-        """From per-breakdown cell keys (values in column order) and each cell's atom ids."""
-        breakdown: list[int] = []
-        rows: list[np.ndarray] = []
-        slices: list[tuple[int, tuple[int, ...]]] = []
-        offset = 0
-        for b, (keys, cols) in enumerate(zip(cell_keys, columns, strict=False)):
-            for k in range(len(keys)):
-                breakdown.append(b)
-                row = np.zeros(n_atoms, dtype=bool)
-                row[cell_atoms[offset + k]] = True
-                rows.append(row)
-            m = len(cols)
-            for size in range(m):
-                for fixed in combinations(range(m), size):
-                    groups: dict[tuple[str, ...], list[int]] = {}
-                    for k, key in enumerate(keys):
-                        groups.setdefault(tuple(key[i] for i in fixed), []).append(offset + k)
-                    for members in groups.values():
-                        if len(members) > 1 or size == 0:
-                            slices.append((b, tuple(members)))
-            offset += len(keys)
-        atoms = np.array(rows, dtype=bool).reshape(len(rows), n_atoms)
-        return cls(np.array(breakdown, dtype=np.int64), atoms, tuple(slices))
+    def build(cls, cell_atoms: Sequence[np.ndarray], cell_breakdown: Sequence[int], n_atoms: int) -> Layout:
+        """From each cell's atom ids and breakdown index."""
+        atoms = np.zeros((len(cell_atoms), n_atoms), dtype=bool)
+        for c, ids in enumerate(cell_atoms):
+            atoms[c, ids] = True
+        return cls(np.asarray(cell_breakdown, dtype=np.int64).reshape(len(cell_atoms)), atoms)
 
 
-def protect(
-    layout: Layout, n: np.ndarray, atom_n: np.ndarray, min_size: int, initial: np.ndarray | None = None
-) -> tuple[bool, np.ndarray]:
-    """Which cells to hide for a measure with per-cell ``n`` and per-atom ``atom_n``.
+@attrs.frozen
+class Decision:
+    """Which cells of this run a measure hides, and why."""
 
-    Returns (organisation hidden, hidden mask over cells). ``initial`` cells start hidden.
+    org_hidden: bool
+    """The organisation total is hidden (fewer respondents than the minimum)."""
+    hidden: np.ndarray
+    """Hidden flag per cell of this run."""
+    because_earlier: int = 0
+    """Cells hidden because earlier releases of the same respondents would combine with them."""
+    inherited: int = 0
+    """Small sets earlier releases alone already reveal (cannot be undone here)."""
+    conservative: int = 0
+    """Cells hidden by the budget fallback rather than by an exact derivation."""
+    exposed_by_totals: int = 0
+    """Small sets this run's organisation total exposes together with earlier releases (the
+    data differ from an earlier released data set by fewer than the minimum respondents);
+    no cell can be hidden to prevent it, so the caller must refuse the release."""
+
+
+@attrs.frozen(eq=False)
+class Problem:
+    """One measure's check: atoms with counts, this run's cells, and fixed published vectors."""
+
+    atom_n: np.ndarray
+    """Respondents per atom (all > 0)."""
+    cells: np.ndarray
+    """This run's cells × atoms, boolean."""
+    fixed: np.ndarray
+    """Vectors already published or published regardless (organisation total, earlier releases) × atoms."""
+    earlier: int = 0
+    """How many of the last rows of ``fixed`` come from earlier releases."""
+
+
+def decide(problem: Problem, min_size: int, initial: np.ndarray | None = None) -> Decision:
+    """Hide cells of ``problem`` until no set of 1 … ``min_size`` − 1 respondents is derivable.
+
+    ``initial`` cells start hidden (for a measure: the cells hidden for respondents).
+    The organisation total is row 0 of ``fixed`` when published; pass it only when it holds
+    at least ``min_size`` respondents.
     """
-    n = np.asarray(n, dtype=np.int64)
-    cells = len(n)
+    atom_n = np.asarray(problem.atom_n, dtype=np.int64)
+    cells = problem.cells.astype(bool)
+    n = cells.astype(np.int64) @ atom_n if cells.size else np.zeros(len(cells), dtype=np.int64)
     total = int(atom_n.sum())
     if total < min_size:
-        return True, np.ones(cells, dtype=bool)
+        return Decision(True, np.ones(len(cells), dtype=bool))
     hidden = n < min_size
     if initial is not None:
         hidden |= initial
-    keep = atom_n > 0
-    ind = layout.atoms[:, keep].astype(np.float64)
-    ones = np.ones((1, ind.shape[1]))
-    skipped: set[int] = set()
-    skipped_atoms: set[int] = set()
+    fixed = problem.fixed.astype(np.float64)
+    current_fixed = fixed[: len(fixed) - problem.earlier]
+    # A cell that earlier releases already give adds nothing: showing it again is harmless,
+    # and hiding it would protect nothing (and make a rerun differ from the first run).
+    out_already = _rows_in_span(fixed, cells.astype(np.float64)) if problem.earlier else np.zeros(len(cells), bool)
+    seen: set[bytes] = set()
+    inherited = because_earlier = conservative = exposed = 0
+    earlier_rows = fixed[len(fixed) - problem.earlier :]
     while True:
-        visible = np.nonzero(~hidden)[0]
-        published = np.vstack([ones, ind[visible]])
-        basis = orth(published.T) if ind.shape[1] else np.zeros((0, 0))
+        visible = np.nonzero(~hidden & (n > 0))[0]
+        mine_rows = cells[visible].astype(np.float64)
+        published = np.vstack([fixed, mine_rows])
+        picks: set[int] = set()
+        pinv: np.ndarray | None = None
+        for x, exact in small_sets(published, atom_n, min_size):
+            key = np.packbits(x > 0.5).tobytes() if exact else b"~" + x.tobytes()
+            if key in seen:
+                continue
+            if problem.earlier and _in_span(fixed, x):
+                # Earlier releases (with the organisation total) already give this set: hiding
+                # cells of this run cannot prevent it.
+                seen.add(key)
+                if _in_span(earlier_rows, x):
+                    inherited += 1
+                else:
+                    exposed += 1
+                continue
+            if pinv is None:
+                pinv = np.linalg.pinv(published.T)  # one factorisation per round, shared by its leaks
+            coef = pinv @ x
+            mine = [int(visible[i - len(fixed)]) for i in np.nonzero(np.abs(coef) > 1e-9)[0] if i >= len(fixed)]
+            mine = [c for c in mine if not out_already[c]]
+            if not mine:
+                seen.add(key)
+                inherited += 1
+                continue
+            if picks.intersection(mine):
+                continue  # a cell hidden in this round already breaks this derivation
+            # Several leaks are fixed per round (one cell each); the next round checks again.
+            picks.add(min(mine, key=lambda c: (n[c], c)))
+            if not exact:
+                conservative += 1
+            elif problem.earlier and not _in_span(np.vstack([current_fixed, mine_rows]), x):
+                because_earlier += 1
+        if not picks:
+            return Decision(False, hidden, because_earlier, inherited, conservative, exposed)
+        hidden[sorted(picks)] = True
 
-        def derivable(v: np.ndarray, basis: np.ndarray = basis) -> bool:
-            if not v.any():
-                return False
-            resid = v - basis @ (basis.T @ v)
-            return float(np.linalg.norm(resid)) < 1e-7 * max(1.0, float(np.linalg.norm(v)))
 
-        def contributors(v: np.ndarray, published: np.ndarray = published, visible: np.ndarray = visible) -> list[int]:
-            coef = np.linalg.lstsq(published.T, v, rcond=None)[0]
-            return [int(visible[i - 1]) for i in np.nonzero(np.abs(coef) > 1e-9)[0] if i > 0]
-
-        fix = _single_leak(n, hidden, ind, derivable, contributors, skipped, min_size)
-        if fix is None:
-            fix = _atom_leak(atom_n[keep], n, derivable, contributors, skipped_atoms, min_size)
-        if fix is None:
-            fix = _remainder_leak(layout, n, hidden, ind, derivable, min_size)
-        if fix is None:
-            return False, hidden
-        hidden[fix] = True
+def _rows_in_span(rows: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """For each row of ``xs``, whether it lies in the span of ``rows``."""
+    if len(rows) == 0 or len(xs) == 0:
+        return np.zeros(len(xs), dtype=bool)
+    coef = np.linalg.lstsq(rows.T, xs.T, rcond=None)[0]
+    resid = np.linalg.norm(rows.T @ coef - xs.T, axis=0)
+    return np.asarray(resid < _TOL * np.maximum(1.0, np.linalg.norm(xs, axis=1)))
 
 
-def _smallest(candidates: list[int], n: np.ndarray) -> int | None:
-    return min(candidates, key=lambda c: (n[c], c)) if candidates else None
+def _in_span(rows: np.ndarray, x: np.ndarray) -> bool:
+    if len(rows) == 0:
+        return False
+    coef = _coefficients(rows, x)
+    return bool(np.linalg.norm(rows.T @ coef - x) < _TOL * max(1.0, float(np.linalg.norm(x))))
 
 
-def _single_leak(
-    n: np.ndarray,
-    hidden: np.ndarray,
-    ind: np.ndarray,
-    derivable: Derivable,
-    contributors: Contributors,
-    skipped: set[int],
-    min_size: int,
-) -> int | None:
-    # Only groups under the minimum need protecting; a derivable complementary group is harmless
-    # by itself, and any small group it would expose is checked here directly.
-    for h in sorted(np.nonzero(hidden)[0], key=lambda c: (n[c], c)):
-        if n[h] == 0 or n[h] >= min_size or h in skipped or not derivable(ind[h]):
+def _coefficients(published: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return np.asarray(np.linalg.lstsq(published.T, x, rcond=None)[0])
+
+
+def small_sets(published: np.ndarray, atom_n: np.ndarray, min_size: int) -> Iterator[tuple[np.ndarray, bool]]:
+    """Vectors over atoms in the span of ``published`` rows that isolate a small set.
+
+    Yields (x, True) for each 0/1 vector x with 0 < atom_n·x < ``min_size`` (the sets a
+    reader can derive), and (z, False) for a span vector standing in for a component too
+    large to enumerate within :data:`SEARCH_BUDGET` (treat as a leak: over-suppression).
+    """
+    atom_n = np.asarray(atom_n, dtype=np.int64)
+    small = np.nonzero(atom_n < min_size)[0]
+    if len(small) == 0 or len(published) == 0:
+        return
+    big = np.nonzero(atom_n >= min_size)[0]
+    p = np.asarray(published, dtype=np.float64)
+    # Coefficient vectors whose combination is zero on every atom of min_size or more.
+    coef = null_space(p[:, big].T) if len(big) else np.eye(len(p))
+    if coef.shape[1] == 0:
+        return
+    basis = _range(p[:, small].T @ coef)  # |small| × k: the span restricted to small atoms
+    if basis.shape[1] == 0:
+        return
+    rows, pivots = _rref(basis.T)
+    weight = atom_n[small]
+    for comp in _components(rows, pivots):
+        order = sorted(comp, key=lambda i: (weight[pivots[i]], pivots[i]))
+        try:
+            for x in _enumerate(rows, pivots, order, weight, min_size):
+                full = np.zeros(len(atom_n))
+                full[small] = x
+                yield full, True
+        except _BudgetExceeded:
+            full = np.zeros(len(atom_n))
+            full[small] = rows[order[0]]
+            yield full, False
+
+
+class _BudgetExceeded(Exception):
+    pass
+
+
+def _enumerate(
+    rows: np.ndarray, pivots: list[int], order: list[int], weight: np.ndarray, min_size: int
+) -> Iterator[np.ndarray]:
+    steps = 0
+    stack: list[tuple[int, np.ndarray, int]] = [(0, np.zeros(rows.shape[1]), 0)]
+    while stack:
+        start, acc, w = stack.pop()
+        for pos in range(start, len(order)):
+            i = order[pos]
+            w2 = w + int(weight[pivots[i]])
+            if w2 >= min_size:
+                break  # order is by pivot weight: every later row is at least as heavy
+            steps += 1
+            if steps > SEARCH_BUDGET:
+                raise _BudgetExceeded
+            v = acc + rows[i]
+            r = np.round(v)
+            if np.all(np.abs(v - r) < 1e-6) and np.all((r == 0) | (r == 1)):
+                total = int(weight @ r.astype(np.int64))
+                if 0 < total < min_size:
+                    yield r
+            stack.append((pos + 1, v, w2))
+
+
+def _range(m: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the column space, with an absolute tolerance (the inputs are 0/1-scaled)."""
+    if m.size == 0:
+        return np.zeros((m.shape[0], 0))
+    u, sv, _ = np.linalg.svd(m, full_matrices=False)
+    return u[:, sv > 1e-8]
+
+
+def _rref(m: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Reduced row echelon form (partial pivoting) and pivot columns of a full-row-rank matrix."""
+    a = np.array(m, dtype=np.float64)
+    rows, cols = a.shape
+    pivots: list[int] = []
+    r = 0
+    for c in range(cols):
+        if r == rows:
+            break
+        p = r + int(np.argmax(np.abs(a[r:, c])))
+        if abs(a[p, c]) < _TOL:
             continue
-        # Hide the smallest published group that the subtraction uses.
-        pick = _smallest(contributors(ind[h]), n)
-        if pick is None:
-            skipped.add(int(h))  # only the organisation total is used; nothing left to hide
-            continue
-        return pick
-    return None
+        a[[r, p]] = a[[p, r]]
+        a[r] /= a[r, c]
+        others = np.arange(rows) != r
+        a[others] -= np.outer(a[others, c], a[r])
+        pivots.append(c)
+        r += 1
+    a = a[:r]
+    a[np.abs(a) < 1e-10] = 0.0
+    return a, pivots
 
 
-def _atom_leak(
-    atom_n: np.ndarray,
-    n: np.ndarray,
-    derivable: Derivable,
-    contributors: Contributors,
-    skipped: set[int],
-    min_size: int,
-) -> int | None:
-    """Rule 2 for combinations nobody asked for: with ``--by site --by role``, site B minus
-    role admin can be exactly the one nurse of site B. Every atom (combination of all
-    breakdown values) under the minimum must stay underivable too."""
-    for a in sorted(np.nonzero((atom_n > 0) & (atom_n < min_size))[0], key=lambda a: (atom_n[a], a)):
-        if a in skipped:
-            continue
-        unit = np.zeros(len(atom_n))
-        unit[a] = 1.0
-        if not derivable(unit):
-            continue
-        pick = _smallest(contributors(unit), n)
-        if pick is None:
-            skipped.add(int(a))  # only the organisation total is used; nothing left to hide
-            continue
-        return pick
-    return None
+def _components(rows: np.ndarray, pivots: list[int]) -> list[list[int]]:
+    """Groups of RREF rows linked through shared non-pivot columns (union-find)."""
+    k = len(rows)
+    parent = list(range(k))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    free = np.ones(rows.shape[1], dtype=bool)
+    free[pivots] = False
+    for col in np.nonzero(free)[0]:
+        members = np.nonzero(rows[:, col])[0]
+        for a, b in pairwise(members):
+            parent[find(int(a))] = find(int(b))
+    comps: dict[int, list[int]] = {}
+    for i in range(k):
+        comps.setdefault(find(i), []).append(i)
+    return list(comps.values())
 
 
-def _remainder_leak(
-    layout: Layout, n: np.ndarray, hidden: np.ndarray, ind: np.ndarray, derivable: Derivable, min_size: int
-) -> int | None:
-    for b, members in layout.slices:
-        hid = [c for c in members if hidden[c]]
-        rem = int(n[hid].sum()) if hid else 0
-        if rem == 0 or rem >= min_size:
-            continue
-        if not derivable(ind[list(members)].sum(axis=0)):
-            continue
-        pick = _smallest([c for c in members if not hidden[c]], n)
-        if pick is None:
-            pick = _smallest([int(c) for c in np.nonzero(layout.breakdown == b)[0] if not hidden[c]], n)
-        if pick is not None:
-            return pick
-    return None
+def brute_force_small_sets(published: np.ndarray, atom_n: np.ndarray, min_size: int) -> list[tuple[int, ...]]:
+    """Every union of atoms under ``min_size`` in the span of ``published`` (small inputs only; tests)."""
+    p = np.asarray(published, dtype=np.float64)
+    small = [int(a) for a in np.nonzero(np.asarray(atom_n) < min_size)[0]]
+    out = []
+    for size in range(1, min_size):
+        for combo in combinations(small, size):
+            if int(np.asarray(atom_n)[list(combo)].sum()) >= min_size:
+                continue
+            x = np.zeros(p.shape[1])
+            x[list(combo)] = 1.0
+            coef = np.linalg.lstsq(p.T, x, rcond=None)[0]
+            if np.allclose(p.T @ coef, x, atol=1e-7):
+                out.append(combo)
+    return out

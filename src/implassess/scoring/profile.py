@@ -112,6 +112,21 @@ class DataSummary:
 
 
 @attrs.frozen(kw_only=True)
+class ReleaseSummary:
+    """What the anonymity check did beyond this run's own cells (see :mod:`implassess.scoring.privacy`)."""
+
+    earlier_releases: int = 0
+    """Earlier releases of these respondents with other settings (breakdowns, minimum), from the
+    release ledger; reruns of the same command are not counted."""
+    hidden_because_earlier: int = 0
+    """Cells hidden because they would combine with earlier releases to expose a small group."""
+    already_derivable: int = 0
+    """Small groups earlier releases had already exposed on their own (nothing this run could undo)."""
+    conservative: int = 0
+    """Cells hidden by the search-budget fallback rather than an exact derivation."""
+
+
+@attrs.frozen(kw_only=True)
 class Profile:
     """Everything scoring found, ready for JSON, CSV and the report."""
 
@@ -135,6 +150,8 @@ class Profile:
     """Ranked actions from decision triggers."""
     norms: dict[str, str] | None = None
     """Name, sector, period and file of the norm set used."""
+    release: ReleaseSummary = attrs.field(factory=ReleaseSummary)
+    """What the anonymity check did because of earlier releases."""
 
 
 def timestamp(reproducible: bool) -> str:

@@ -7,16 +7,21 @@ decisions. Both import this module and neither imports the other back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
 import numpy as np
 
+from implassess.errors import ImplassessError
 from implassess.scoring import stats
 
 #: Label of respondents without a value in a breakdown column.
 MISSING = "(missing)"
+#: Label of the group that pools a breakdown's small groups (``small_groups="combine"``).
+OTHER = "Other"
+#: The smallest minimum group size allowed without ``accept_small_groups``.
+SAFE_MINIMUM = 3
 
 
 @attrs.frozen(kw_only=True)
@@ -27,6 +32,10 @@ class ScoreSettings:
     """Breakdowns: each a tuple of attribute columns (one column, or a combination)."""
     min_group_size: int = 5
     """Groups (and measures) with fewer respondents show no statistic at all."""
+    small_groups: Literal["suppress", "combine"] = "suppress"
+    """``combine``: a breakdown's groups under the minimum are pooled into one "Other" group."""
+    accept_small_groups: bool = False
+    """The user acknowledged the risk of a minimum under :data:`SAFE_MINIMUM`."""
     confidence: float = 0.95
     """Confidence level of t intervals."""
     rwg_null: str = "uniform"
@@ -39,6 +48,14 @@ class ScoreSettings:
     """rwg(j) below this flags ``low-agreement``."""
     low_reliability: float = 0.70
     """α below this flags ``low-reliability``."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_group_size < SAFE_MINIMUM and not self.accept_small_groups:
+            raise ImplassessError(
+                f"A minimum group size of {self.min_group_size} lets readers recognise individual answers; "
+                f"the smallest allowed is {SAFE_MINIMUM}. To go lower, acknowledge the risk with "
+                "--accept-small-groups (or accept-small-groups = true under [scoring] in the assessment file)."
+            )
 
     @staticmethod
     def parse_by(by: Sequence[str | Sequence[str]]) -> tuple[tuple[str, ...], ...]:
@@ -241,3 +258,37 @@ class Cells:
     """The same for the overall score."""
     items: list[dict[str, Any]]
     """Per item: answered n, mean and SD of recoded values, counts per option, over cells."""
+
+
+@attrs.frozen(eq=False)
+class Prior:
+    """What earlier releases published about the respondents of this run (from the ledger).
+
+    Coordinates are this run's rows, then ``extra`` respondents of earlier data sets who are
+    not in this run.
+    """
+
+    extra: int
+    """Respondents of earlier data sets absent from this run."""
+    published: Mapping[str, np.ndarray]
+    """Measure key → (rows + extra) × k int array: for each earlier breakdown (and earlier
+    organisation total) the published cell each respondent counted in, −1 for none."""
+
+
+@attrs.frozen(eq=False)
+class Release:
+    """What this run publishes, per measure, for the ledger and the release summary."""
+
+    cells: np.ndarray
+    """rows × (1 + breakdowns) int32: column 0 the organisation (0), then each respondent's
+    cell in each breakdown (−1: in no cell)."""
+    visible: dict[str, list[np.ndarray]]
+    """Measure key → per column of ``cells``, a boolean per cell: published for this measure."""
+    hidden_because_earlier: int = 0
+    """Cells hidden because they would combine with earlier releases."""
+    inherited: int = 0
+    """Small sets earlier releases had already made derivable (nothing this run can undo)."""
+    conservative: int = 0
+    """Cells hidden by the search-budget fallback."""
+    exposed_by_totals: int = 0
+    """Small sets this run's organisation totals would expose with earlier releases (refuse)."""
