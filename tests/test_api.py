@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import implassess as ia
 from implassess.cli import cli
-from implassess.errors import NotFoundError
+from implassess.errors import ImplassessError, NotFoundError
 from tests.conftest import REPO
 
 
@@ -81,3 +81,21 @@ def test_api_names_are_not_shadowed_by_submodules() -> None:
     for name in ia._API:
         importlib.import_module("implassess.sample")
         assert callable(getattr(ia, name)), name
+
+
+def test_api_scores_against_a_ledger_when_given_one(tmp_path: Path) -> None:
+    """Without ``ledger`` only the result's own groups are checked; with it, a second breakdown
+    of the same responses is checked against the first, as the CLI always does."""
+    ia.make_sample(tmp_path / "data", seed=3)
+    rs = ia.read_responses(tmp_path / "data" / "org-survey.csv", "clarity-gaps")
+    ledger = tmp_path / "ledger"
+    first = ia.score(rs, by=["site"], ledger=ledger)
+    assert first.profile.release.earlier_releases == 0
+    assert (ledger / "clarity-gaps").is_dir()
+    second = ia.score(rs, by=["site,role"], ledger=ledger)
+    assert second.profile.release.earlier_releases == 1
+    alone = ia.score(rs, by=["site,role"])
+    shown = sum(not g.suppressed for b in second.profile.breakdowns for g in b.groups)
+    assert shown <= sum(not g.suppressed for b in alone.profile.breakdowns for g in b.groups)
+    with pytest.raises(ImplassessError, match="accept-small-groups"):
+        ia.score(rs, by=["site"], min_group_size=2)

@@ -291,3 +291,24 @@ def test_the_demo_renders_the_leadership_cohort(demo: Path) -> None:
     for p in people:
         pdf = demo / "participants" / p["file"]
         assert hashlib.sha256(pdf.read_bytes()).hexdigest() == p["sha256"]
+
+
+def test_a_lowered_minimum_and_pooled_groups_are_stated(demo: Path, tmp_path: Path) -> None:
+    """min-group-size 2 needs accept-small-groups; the report and the terminal then say so, and
+    small-groups = "combine" is stated with the rule."""
+    shutil.copytree(demo / "data", tmp_path / "data")
+    shutil.copy(demo / "targets.toml", tmp_path / "targets.toml")
+    text = (demo / "assessment.toml").read_text()
+    (tmp_path / "refused.toml").write_text(text.replace("min-group-size = 5", "min-group-size = 2"))
+    refused = CliRunner().invoke(cli, ["run", str(tmp_path / "refused.toml")])
+    assert refused.exit_code != 0 and "accept-small-groups = true" in refused.output
+    lowered = text.replace(
+        "min-group-size = 5", 'min-group-size = 2\naccept-small-groups = true\nsmall-groups = "combine"'
+    )
+    (tmp_path / "assessment.toml").write_text(lowered)
+    result = CliRunner().invoke(cli, ["run", str(tmp_path / "assessment.toml")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("below the safe minimum of 3") == 1
+    pdf = _norm("\n".join(page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages))
+    assert "Caution: the minimum group size was lowered to 2, below the safe minimum of 3" in pdf
+    assert 'groups under 2 are combined into one group labelled "Other"' in pdf

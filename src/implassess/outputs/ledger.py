@@ -113,21 +113,43 @@ class Ledger:
         return key
 
     def fingerprints(self, rs: ResponseSet) -> np.ndarray:
-        """One 16-byte keyed hash per respondent (``V16`` array), stable across runs of the same rows."""
+        """One 16-byte keyed hash per respondent (``V16`` array), stable across runs of the same rows.
+
+        The hashed content is the row's answers (item ids and values) and attribute values,
+        with the row's occurrence number among identical rows, so two people who answered alike
+        stay two respondents.
+        """
         key = self._key()
-        ids = [it.id for it in rs.instrument.items]
-        names = sorted(rs.attributes)
-        seen: dict[bytes, int] = {}
-        out = np.empty(rs.n, dtype="V16")
-        values = rs.values
-        for r in range(rs.n):
-            parts = [f"{i}={'' if v != v else repr(float(v))}" for i, v in zip(ids, values[r], strict=False)]
-            parts += [f"@{a}={'' if rs.attributes[a][r] is None else str(rs.attributes[a][r])}" for a in names]
-            content = "\x1f".join(parts).encode("utf-8")
-            k = seen.get(content, 0)
-            seen[content] = k + 1
-            h = hashlib.blake2b(content + b"\x1e" + str(k).encode(), key=key, digest_size=16).digest()
-            out[r] = np.frombuffer(h, dtype="V16")[0]
+        n = rs.n
+        if n == 0:
+            return np.empty(0, dtype="V16")
+        values = np.ascontiguousarray(np.where(np.isnan(rs.values), np.inf, rs.values + 0.0), dtype="<f8")
+        parts = [values.view(np.uint8).reshape(n, values.shape[1] * 8)]
+        for name in sorted(rs.attributes):
+            column = rs.attributes[name]
+            codes: dict[str, bytes] = {}
+            cells = np.empty((n, 8), dtype=np.uint8)
+            for r, v in enumerate(column):
+                text = "" if v is None else str(v)
+                digest = codes.get(text)
+                if digest is None:
+                    digest = codes[text] = hashlib.blake2b(f"{name}={text}".encode(), digest_size=8).digest()
+                cells[r] = np.frombuffer(digest, dtype=np.uint8)
+            parts.append(cells)
+        header = "\x1f".join([it.id for it in rs.instrument.items] + ["@" + a for a in sorted(rs.attributes)])
+        rows = np.ascontiguousarray(np.hstack(parts)) if parts else np.zeros((n, 0), dtype=np.uint8)
+        as_void = rows.view(np.dtype((np.void, rows.shape[1]))).reshape(n)
+        _, inverse = np.unique(as_void, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        order = np.argsort(inverse, kind="stable")
+        starts = np.r_[0, np.nonzero(np.diff(inverse[order]))[0] + 1]
+        occurrence = np.empty(n, dtype=np.int64)
+        occurrence[order] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+        prefix = header.encode("utf-8") + b"\x1e"
+        out = np.empty(n, dtype="V16")
+        for r in range(n):
+            h = hashlib.blake2b(prefix + rows[r].tobytes() + str(occurrence[r]).encode(), key=key, digest_size=16)
+            out[r] = np.frombuffer(h.digest(), dtype="V16")[0]
         return out
 
     def _data_dir(self, instrument: str, fps: np.ndarray) -> Path:

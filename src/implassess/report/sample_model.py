@@ -477,8 +477,9 @@ def sample_model() -> ReportModel:
             min_group_size=5,
             missing_data_rule="A dimension score is computed when at least half of its items are answered; "
             "“Don't know” and “Not applicable” count as missing.",
-            suppression_rule="Group results are shown only for groups of at least 5 respondents; smaller groups "
-            "are suppressed, not merged, and totals are not broken down further.",
+            suppression_rule="Results of a group with fewer than 5 respondents are suppressed in every output, and "
+            "so is any further group that would let a small group be worked out by adding and subtracting the "
+            "groups shown, here or in any earlier release from the same responses.",
             instruments=(
                 ("clarity-gaps", "1.0.0", "Operational Clarity Gaps"),
                 ("implementation-readiness", "1.0.0", "Implementation Readiness"),

@@ -248,7 +248,9 @@ def assemble(
         used = (sig >= 0).any(axis=1)
         if int(mask.sum()) < m or not used.any():
             return np.ones(1 + layout.atoms.shape[0], dtype=bool)
-        uniq, atom_n = np.unique(sig[used], axis=0, return_counts=True)
+        if layout.atoms.shape[0] == 0 and earlier is None:
+            return np.zeros(1, dtype=bool)  # the organisation alone, with enough respondents
+        uniq, atom_n = _unique_rows(sig[used])
         memo = None
         if earlier is None:
             memo = np.packbits(mask).tobytes() + (b"" if initial is None else np.packbits(initial).tobytes())
@@ -317,6 +319,21 @@ def assemble(
         exposed_by_totals=counts["exposed"],
     )
     return organisation, tuple(breakdowns), release
+
+
+def _unique_rows(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a small-integer matrix and their counts (one sort of one key, not a row sort)."""
+    if sig.shape[1] == 1:
+        values, counts = np.unique(sig[:, 0], return_counts=True)
+        return values[:, None], counts
+    shifted = sig.astype(np.int64) + 1  # −1 (none) becomes 0
+    dims = shifted.max(axis=0) + 1
+    if float(np.prod(dims.astype(np.float64))) < 2**62:
+        keys = np.ravel_multi_index(shifted.T, dims)
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        return sig[first], counts
+    values, counts = np.unique(sig, axis=0, return_counts=True)
+    return values, counts
 
 
 def _flags_of(decision: privacy.Decision, org_n: int, m: int) -> np.ndarray:
