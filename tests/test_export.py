@@ -338,3 +338,27 @@ def test_export_fills_variables_from_the_command_line() -> None:
         "instruments", "export", MINIMAL, "--format", "qualtrics-txt", "--var", "intervention=the triage pathway"
     )
     assert "My leader states a measurable goal for the triage pathway." in result.stdout
+
+
+def test_exports_never_carry_a_live_formula(minimal) -> None:
+    """An instrument is outside input: item text or a dimension name that starts like a formula
+    is written as text in the REDCap CSV (leading ') and as a text cell in the XLSForm."""
+    import zipfile
+
+    import attrs
+
+    items = list(minimal.items)
+    items[0] = attrs.evolve(items[0], text='=HYPERLINK("http://x.example","click")')
+    dims = list(minimal.dimensions)
+    dims[0] = attrs.evolve(dims[0], name="@SUM(1+1)")
+    hostile = attrs.evolve(minimal, items=tuple(items), dimensions=tuple(dims))
+    redcap = export_instrument(hostile, "redcap").decode("utf-8")
+    cells = [c for row in csv.reader(io.StringIO(redcap)) for c in row]
+    assert '\'=HYPERLINK("http://x.example","click")' in cells and "'@SUM(1+1)" in cells
+    assert not any(c.startswith(("=", "@", "+", "-")) for c in cells)
+    book = export_instrument(hostile, "xlsform")
+    with zipfile.ZipFile(io.BytesIO(book)) as z:
+        sheets = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/"))
+        strings = z.read("xl/sharedStrings.xml").decode("utf-8") if "xl/sharedStrings.xml" in z.namelist() else ""
+    assert "<f>" not in sheets
+    assert "=HYPERLINK" in sheets + strings

@@ -215,3 +215,128 @@ def test_small_groups_can_be_combined_into_other(tmp_path: Path) -> None:
         ("Eastgate", "nurse"): 6,
         (OTHER, OTHER): 26,
     }
+
+
+def test_an_added_or_newly_mapped_column_does_not_unlink_the_history(tmp_path: Path) -> None:
+    """Respondents are matched by their answers: a column added to the export (or mapped in one
+    run only) must not make the second run a stranger to the first."""
+    rows, attrs = _eastgate()
+    ledger = Ledger(tmp_path / "ledger")
+    _score(rows, attrs, ["site"], ledger)
+    wider = {**attrs, "department": ["Surgery"] * len(rows)}
+    second = _score(rows, wider, ["site,role"], ledger).profile
+    assert second.release.earlier_releases == 1 and second.release.hidden_because_earlier >= 1
+    east = {k: n for k, n in _shown(second, ("site", "role")).items() if k[0] == "Eastgate"}
+    assert 25 - sum(east.values()) not in range(1, 5)
+
+
+def test_a_re_sorted_export_matches_row_for_row(tmp_path: Path) -> None:
+    rows, attrs = _eastgate()
+    ledger = Ledger(tmp_path / "ledger")
+    order = list(reversed(range(len(rows))))
+    a = ledger.fingerprints(from_values(INST, rows, attributes=attrs))
+    b = ledger.fingerprints(
+        from_values(INST, [rows[i] for i in order], attributes={k: [v[i] for i in order] for k, v in attrs.items()})
+    )
+    assert sorted(a.tobytes()[i : i + 16] for i in range(0, len(a) * 16, 16)) == sorted(
+        b.tobytes()[i : i + 16] for i in range(0, len(b) * 16, 16)
+    )
+    assert len(set(a.tolist())) == len(rows)  # people who answered alike stay distinct
+
+
+def test_a_run_waits_for_another_run_using_the_ledger(tmp_path: Path) -> None:
+    """Two runs that both read the ledger before either recorded could be subtracted: the second
+    waits until the first has recorded its release."""
+    import subprocess
+    import sys
+    import time
+
+    rows, attrs = _eastgate()
+    ledger = Ledger(tmp_path / "ledger")
+    ledger._key()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from implassess.outputs.lock import folder_lock\n"
+            "with folder_lock(Path(sys.argv[1]), 'another run'):\n"
+            "    print('held', flush=True); time.sleep(2)",
+            str(tmp_path / "ledger" / INST.id),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    start = time.monotonic()
+    _score(rows, attrs, ["site"], ledger)
+    assert time.monotonic() - start > 1.0
+    assert holder.wait(timeout=30) == 0
+
+
+def _break(ledger_dir: Path, how: str) -> None:
+    (data_set,) = list((ledger_dir / INST.id).glob("*/"))
+    if how == "key deleted":
+        (ledger_dir / "key").unlink()
+    elif how == "release file deleted":
+        (data_set / "release-1.npz").unlink()
+    elif how == "fingerprints deleted":
+        (data_set / "fingerprints.npy").unlink()
+    elif how == "fingerprints of another type":
+        np.save(data_set / "fingerprints.npy", np.arange(10.0))
+    elif how == "index not an object":
+        (data_set / "releases.json").write_text("[]")
+    elif how == "measures a list":
+        doc = json.loads((data_set / "releases.json").read_text())
+        doc["releases"][0]["measures"] = ["respondents"]
+        (data_set / "releases.json").write_text(json.dumps(doc))
+    elif how == "index not JSON":
+        (data_set / "releases.json").write_text("{")
+    elif how == "release without its arrays":
+        np.savez(data_set / "release-1.npz", other=np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "key deleted",
+        "release file deleted",
+        "fingerprints deleted",
+        "fingerprints of another type",
+        "index not an object",
+        "measures a list",
+        "index not JSON",
+        "release without its arrays",
+    ],
+)
+def test_a_damaged_ledger_stops_the_run(tmp_path: Path, how: str) -> None:
+    """A damaged ledger must never quietly protect less: the run stops with a clear error."""
+    rows, attrs = _eastgate()
+    ledger = Ledger(tmp_path / "ledger")
+    _score(rows, attrs, ["site"], ledger)
+    _break(tmp_path / "ledger", how)
+    with pytest.raises(ImplassessError, match="The release ledger is damaged"):
+        _score(rows, attrs, ["site,role"], ledger)
+
+
+def test_a_smaller_minimum_than_an_earlier_release_is_warned(tmp_path: Path) -> None:
+    from implassess.outputs.ledger import release_lines
+
+    rows, attrs = _eastgate()
+    ledger = Ledger(tmp_path / "ledger")
+    _score(rows, attrs, ["site"], ledger, minimum=6)
+    later = _score(rows, attrs, ["site,role"], ledger, minimum=5).profile
+    assert later.release.earlier_minimum == 6
+    (line,) = [x for x in release_lines(later.release, 5, lowered=False) if x.startswith("Warning: an earlier")]
+    assert "minimum group size of 6; with 5 here, groups of 5 to 5 people" in line
+
+
+def test_another_data_set_with_the_same_settings_counts_as_an_earlier_release(tmp_path: Path) -> None:
+    """One respondent swapped for another: the same command on the new rows is checked against
+    the old rows' release, and says so."""
+    rows, attrs = _eastgate()
+    ledger = Ledger(tmp_path / "ledger")
+    _score(rows, attrs, ["site"], ledger)
+    swapped = [[5.0, 5.0, 1.0, 5.0, 5.0], *rows[1:]]
+    assert swapped[0] != rows[0]
+    again = _score(swapped, attrs, ["site"], ledger).profile
+    assert again.release.earlier_releases == 1

@@ -75,6 +75,7 @@ _STRONG: dict[str, frozenset[str]] = {
         "coordenadas coordinate"
     ),
     POSTCODE: _words("postcode postcodes zipcode postalcode plz postleitzahl cep postnummer postinumero postnr"),
+    CONTACT: _words("kin nextofkin"),
 }
 _WEAK: dict[str, frozenset[str]] = {
     EMAIL: _words("mail correo"),
@@ -97,7 +98,10 @@ _WEAK: dict[str, frozenset[str]] = {
 _PAIRS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
     (_words("ip"), _words("address addr adresse adres"), IP),
     (
-        _words("nhs chi patient hospital medical chart insurance passport national social security"),
+        _words(
+            "nhs chi patient hospital medical chart insurance passport national social security ni medicare "
+            "medicaid seguridad securite sicurezza seguranca"
+        ),
         _words("number no nr num id identifier nummer numero record insurance"),
         RECORD,
     ),
@@ -112,6 +116,7 @@ _PAIRS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
         DEVICE,
     ),
     (_words("external externe"), _words("reference ref datenreferenz"), REFERENCE),
+    (_words("emergency"), _words("contact contacts"), CONTACT),
     (_words("submitter submitted"), _words("id by"), NAME),
     (_words("codice codigo code"), _words("postal postale fiscale"), POSTCODE),
     (_words("posta correio"), _words("elettronica eletronico electronico"), EMAIL),
@@ -137,14 +142,15 @@ _FILLER = _words(
     "parent guardian spouse next kin emergency leader work home private business office primary secondary "
     "alternate alternative other main current permanent mailing billing physical residential number no nr num "
     "numero nummer id identifier ids code ref reference details detail info information data field value text "
-    "location geo accuracy altitude precision external v"
+    "location geo accuracy altitude precision external v rater raters assessor evaluator being rated social "
+    "security"
     # German
     " ihr ihre ihren ihrer dein deine der die das des dem den und oder bitte vollstandiger vollstandige "
     "vollstandigen geben sie angeben lautet wie ist empfangers empfanger teilnehmer teilnehmers teilnehmerin "
     "mitarbeiter mitarbeiters privat private geschaftlich geschaftliche dienstlich dienstliche standort "
     "standorts externe"
     # French
-    " votre vos ton ta tes le la les de du d l et ou svp veuillez indiquer saisir quel quelle est complet "
+    " votre vos ton ta tes le la les de du d l et ou svp veuillez indiquer saisir quel quelle est complet sociale "
     "complete personnel personnelle professionnel professionnelle travail fixe portable electronique "
     "destinataire repondant"
     # Spanish, Portuguese, Italian
@@ -152,7 +158,7 @@ _FILLER = _words(
     "casa fijo participante encuestado seu sua seus suas os as do da dos das e informe qual eletronico "
     "residencial electronico elettronica il lo i gli di della dei per inserisci inserire lavoro partecipante"
     # Dutch and the Nordic languages
-    " uw je jouw het van en een graag vul wat volledige mobiele prive werk deelnemer din ditt dine er hva vad "
+    " uw je jouw het van en een graag vul wat volledige mobiele prive werk deelnemer din ditt dine er hva vad og "
     "ar fulle fullstandigt fullt arbete arbeid arbejde deltager deltaker deltagare hjem hem koko"
 )
 #: Words that may stand beside one kind of term only (``Address - City``, ``Last name``).
@@ -160,11 +166,12 @@ _WITH_KIND: dict[str, frozenset[str]] = {
     NAME: _words(
         "full first last given family middle maiden preferred legal display official nick screen christian "
         "famille familia familie line vor utilisateur usuario utente benutzer gebruiker anvandare bruker bruger "
-        "kayttaja"
+        "kayttaja primer segundo paterno materno pila usage proprio"
     ),
     ADDRESS: _words(
         "line street city town state province county region country locality apt apartment suite building "
-        "house flat postal ort ville ciudad cidade citta stad plaats by kaupunki"
+        "house flat postal postale ort ville ciudad cidade citta stad plaats by kaupunki residenza residencia "
+        "residence domicile"
     ),
     POSTCODE: _words("city town ort ville"),
     BIRTH: _words("date day year month place datum fecha data dato paiva aika lieu lugar luogo sted ort"),
@@ -328,6 +335,9 @@ def personal_kind(header: str) -> str | None:
     if not text:
         return None
     candidates = [text]
+    unhinted = " ".join(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text).split())
+    if unhinted and unhinted != text:
+        candidates.append(unhinted)  # "Email address (please write clearly)", "SSN (last 4)"
     last = re.split(r"[/:]", text)[-1].strip()
     if last and last != text:
         candidates.append(last)

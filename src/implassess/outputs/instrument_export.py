@@ -9,13 +9,12 @@ export of the fielded survey maps onto the instrument by id and value.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 
 from implassess.errors import ImplassessError
 from implassess.model import Instrument, Item, Option, Scale
+from implassess.outputs.cells import csv_text
 from implassess.readers.redcap import DICTIONARY_COLUMNS
 
 FORMATS = ("xlsform", "csv-template", "qualtrics-txt", "redcap")
@@ -164,9 +163,7 @@ def template_columns(instrument: Instrument) -> list[str]:
 
 def csv_template(instrument: Instrument) -> str:
     """A CSV header row with item ids, ready to fill with one row per respondent."""
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(template_columns(instrument))
-    return buf.getvalue()
+    return csv_text(template_columns(instrument), [])
 
 
 def qualtrics_txt(
@@ -273,6 +270,4 @@ def redcap_dictionary(instrument: Instrument, form: str | None = None, variables
                 )
             )
     rows.append(row("comment", "", "notes", "Any comments?"))
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    return buf.getvalue()
+    return csv_text(rows[0], rows[1:])

@@ -27,10 +27,12 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import secrets
+import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
 import numpy as np
@@ -51,6 +53,8 @@ if TYPE_CHECKING:
 
 #: Environment variable naming the ledger folder.
 LEDGER_ENV = "IMPLASSESS_LEDGER"
+#: Seconds a run waits for another run using the same ledger (and instrument) to finish.
+LEDGER_WAIT = 600.0
 _FORMAT = 1
 
 
@@ -79,6 +83,8 @@ class Link:
     """Other data sets that share rows with this one."""
     extra: int
     """Respondents of those data sets who are not in this run."""
+    largest_minimum: int = 0
+    """The largest minimum group size of those earlier releases (0: none)."""
     fingerprints: np.ndarray = attrs.field(eq=False, repr=False, factory=lambda: np.empty(0, dtype="V16"))
     """This run's fingerprints (kept so recording does not hash the rows twice)."""
 
@@ -94,6 +100,10 @@ class Ledger:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if not path.exists():
+                if any(self.folder.glob("*/*/releases.json")):
+                    _damaged(
+                        path, "is missing, but the ledger holds earlier releases (a new key would unlink them all)"
+                    )
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "wb") as f:
                     f.write(secrets.token_bytes(32))
@@ -115,37 +125,34 @@ class Ledger:
     def fingerprints(self, rs: ResponseSet) -> np.ndarray:
         """One 16-byte keyed hash per respondent (``V16`` array), stable across runs of the same rows.
 
-        The hashed content is the row's answers (item ids and values) and attribute values,
-        with the row's occurrence number among identical rows, so two people who answered alike
-        stay two respondents.
+        The hashed content is the row's answers (item ids and values) and its occurrence number
+        among rows with the same answers, so two people who answered alike stay two
+        respondents. Attribute columns are not hashed (a column added to the export, or mapped
+        in one run and not the other, must not unlink a data set from its history); they only
+        order the rows that answered alike, so a re-sorted export matches too.
         """
         key = self._key()
         n = rs.n
         if n == 0:
             return np.empty(0, dtype="V16")
         values = np.ascontiguousarray(np.where(np.isnan(rs.values), np.inf, rs.values + 0.0), dtype="<f8")
-        parts = [values.view(np.uint8).reshape(n, values.shape[1] * 8)]
-        for name in sorted(rs.attributes):
-            column = rs.attributes[name]
-            codes: dict[str, bytes] = {}
-            cells = np.empty((n, 8), dtype=np.uint8)
-            for r, v in enumerate(column):
-                text = "" if v is None else str(v)
-                digest = codes.get(text)
-                if digest is None:
-                    digest = codes[text] = hashlib.blake2b(f"{name}={text}".encode(), digest_size=8).digest()
-                cells[r] = np.frombuffer(digest, dtype=np.uint8)
-            parts.append(cells)
-        header = "\x1f".join([it.id for it in rs.instrument.items] + ["@" + a for a in sorted(rs.attributes)])
-        rows = np.ascontiguousarray(np.hstack(parts)) if parts else np.zeros((n, 0), dtype=np.uint8)
-        as_void = rows.view(np.dtype((np.void, rows.shape[1]))).reshape(n)
+        rows = values.view(np.uint8).reshape(n, values.shape[1] * 8)
+        as_void = rows.view(np.dtype((np.void, rows.shape[1]))).reshape(n) if rows.shape[1] else np.zeros(n)
         _, inverse = np.unique(as_void, return_inverse=True)
         inverse = inverse.reshape(-1)
-        order = np.argsort(inverse, kind="stable")
-        starts = np.r_[0, np.nonzero(np.diff(inverse[order]))[0] + 1]
+        names = sorted(rs.attributes)
+        tiebreak = [
+            "\x1f".join("" if rs.attributes[a][r] is None else str(rs.attributes[a][r]) for a in names)
+            for r in range(n)
+        ]
+        order = sorted(range(n), key=lambda r: (inverse[r], tiebreak[r], r))
         occurrence = np.empty(n, dtype=np.int64)
-        occurrence[order] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-        prefix = header.encode("utf-8") + b"\x1e"
+        previous, count = -1, 0
+        for r in order:
+            count = count + 1 if inverse[r] == previous else 0
+            previous = inverse[r]
+            occurrence[r] = count
+        prefix = "\x1f".join(it.id for it in rs.instrument.items).encode("utf-8") + b"\x1e"
         out = np.empty(n, dtype="V16")
         for r in range(n):
             h = hashlib.blake2b(prefix + rows[r].tobytes() + str(occurrence[r]).encode(), key=key, digest_size=16)
@@ -169,10 +176,14 @@ class Ledger:
         sorted_fps = fps[order]
         extra_index: dict[bytes, int] = {}
         parts: list[tuple[np.ndarray, Path, dict[str, Any]]] = []
-        shared = 0
+        shared = others = largest = 0
         for data_dir in sorted(p for p in here.parent.glob("*") if p.is_dir()):
             theirs = _load_fps(data_dir)
-            if theirs is None or not len(theirs):
+            if theirs is None:
+                if (data_dir / "releases.json").exists():
+                    _damaged(data_dir / "fingerprints.npy", "is missing, but the folder holds releases")
+                continue
+            if not len(theirs):
                 continue
             pos = np.searchsorted(sorted_fps, theirs)
             pos = np.minimum(pos, max(n - 1, 0))
@@ -186,8 +197,12 @@ class Ledger:
                 coords[i] = n + extra_index.setdefault(theirs[i].tobytes(), len(extra_index))
             for rel in _releases(data_dir):
                 parts.append((coords, data_dir / rel["file"], rel))
-        others = sum(1 for _, _, rel in parts if settings is None or rel.get("settings") != dict(settings))
-        link = Link(here.name, others, shared, len(extra_index), fps)
+                # A rerun of the same command on the same rows is not news (and reruns must give
+                # the same bytes); anything else is an earlier release to count.
+                if data_dir != here or settings is None or rel.get("settings") != dict(settings):
+                    others += 1
+                    largest = max(largest, _minimum_of(rel))
+        link = Link(here.name, others, shared, len(extra_index), largest, fps)
         if not parts:
             return None, link
         return Prior(len(extra_index), _LazyPublished(parts, n + len(extra_index))), link
@@ -211,10 +226,8 @@ class Ledger:
                 if not fp_path.exists():
                     write_atomic(fp_path, _npy(fps))
                 index = data_dir / "releases.json"
-                doc: dict[str, Any] = (
-                    json.loads(index.read_text(encoding="utf-8")) if index.exists() else {"format": _FORMAT}
-                )
-                releases: list[dict[str, Any]] = doc.setdefault("releases", [])
+                doc: dict[str, Any] = _index(data_dir) if index.exists() else {"format": _FORMAT, "releases": []}
+                releases: list[dict[str, Any]] = doc["releases"]
                 k = len(releases) + 1
                 arrays: dict[str, np.ndarray] = {"cells": release.cells}
                 measures: dict[str, int] = {}
@@ -243,6 +256,8 @@ class Ledger:
                 )
                 write_atomic(index, json.dumps(doc, indent=1, sort_keys=True) + "\n")
         except OSError as exc:
+            if isinstance(exc, ImplassessError):
+                raise
             raise ImplassessError(
                 f"Could not record this release in the ledger at {self.folder}: {exc.strerror or exc}. "
                 f"Nothing was written to the output folder. Choose a writable folder with --ledger or {LEDGER_ENV}."
@@ -268,22 +283,32 @@ def score_released(
         "min_group_size": settings.min_group_size,
         "small_groups": settings.small_groups,
     }
-    prior, link = ledger.prior(rs, described)
-    result = score(rs, settings, prior=prior, **options)
-    if result.release is not None and result.release.exposed_by_totals:
-        raise ImplassessError(
-            f"{rs.source or 'These responses'}: the rows share respondents with a data set released before "
-            f"(ledger {ledger.folder}) and differ from it by fewer than {settings.min_group_size} respondents, so "
-            "subtracting this run's organisation totals from the earlier ones would reveal those respondents' "
-            "answers. Nothing was written. Wait until the difference holds at least "
-            f"{settings.min_group_size} respondents, or, only if the earlier results were never shared with "
-            "anyone who will see these, score with a separate ledger (--ledger or IMPLASSESS_LEDGER)."
-        )
-    if result.release is not None:
-        ledger.record(
-            result.respondents, result.release, command=command, settings=described, fingerprints=link.fingerprints
-        )
-    summary = attrs.evolve(result.profile.release, earlier_releases=link.releases)
+    ledger._key()  # a ledger that cannot be used says so before anything else
+    # One run at a time per instrument in a ledger, from reading what was released to recording
+    # this release: two runs that both checked before either recorded could be subtracted.
+    with folder_lock(
+        ledger.folder / _safe(rs.instrument.id),
+        f"{command} (release ledger)",
+        wait=LEDGER_WAIT,
+        advice=f"another run is using the release ledger; it was waited for {LEDGER_WAIT:.0f} s. Run again when "
+        "it has finished",
+    ):
+        prior, link = ledger.prior(rs, described)
+        result = score(rs, settings, prior=prior, **options)
+        if result.release is not None and result.release.exposed_by_totals:
+            raise ImplassessError(
+                f"{rs.source or 'These responses'}: the rows share respondents with a data set released before "
+                f"(ledger {ledger.folder}) and differ from it by fewer than {settings.min_group_size} respondents, "
+                "so subtracting this run's organisation totals from the earlier ones would reveal those "
+                "respondents' answers. Nothing was written. Wait until the difference holds at least "
+                f"{settings.min_group_size} respondents, or, only if the earlier results were never shared with "
+                "anyone who will see these, score with a separate ledger (--ledger or IMPLASSESS_LEDGER)."
+            )
+        if result.release is not None:
+            ledger.record(
+                result.respondents, result.release, command=command, settings=described, fingerprints=link.fingerprints
+            )
+    summary = attrs.evolve(result.profile.release, earlier_releases=link.releases, earlier_minimum=link.largest_minimum)
     return attrs.evolve(result, profile=attrs.evolve(result.profile, release=summary))
 
 
@@ -297,6 +322,12 @@ def release_lines(release: ReleaseSummary | None, minimum: int, lowered: bool) -
         )
     if release is None:
         return out
+    if release.earlier_minimum > minimum:
+        out.append(
+            f"Warning: an earlier release of these respondents used a minimum group size of "
+            f"{release.earlier_minimum}; with {minimum} here, groups of {minimum} to {release.earlier_minimum - 1} "
+            "people can now be shown or worked out, which that release's readers were told would stay hidden."
+        )
     if release.hidden_because_earlier:
         out.append(
             f"{release.hidden_because_earlier} more cell(s) are suppressed because, with an earlier release of "
@@ -335,9 +366,15 @@ class _LazyPublished(Mapping[str, np.ndarray]):
             if not isinstance(m, int):
                 continue
             arrays = self._arrays(path)
-            cells = arrays["cells"]
-            if f"m{m}_answered" not in arrays:
-                continue
+            cells = arrays.get("cells")
+            if (
+                not isinstance(cells, np.ndarray)
+                or cells.ndim != 2
+                or len(cells) != len(coords)
+                or f"m{m}_answered" not in arrays
+                or any(f"m{m}_v{col}" not in arrays for col in range(cells.shape[1]))
+            ):
+                _damaged(path, f"does not hold what releases.json says (measure {key!r})")
             answered = np.unpackbits(arrays[f"m{m}_answered"])[: len(cells)].astype(bool)
             for col in range(cells.shape[1]):
                 vis = arrays[f"m{m}_v{col}"]
@@ -362,12 +399,23 @@ class _LazyPublished(Mapping[str, np.ndarray]):
         if path not in self._loaded:
             try:
                 self._loaded[path] = dict(np.load(path, allow_pickle=False))
-            except (OSError, ValueError) as exc:
-                raise ImplassessError(
-                    f"The release ledger file {path} cannot be read ({exc}); it may be damaged. "
-                    "Restore the ledger folder from a backup; deleting it forgets what was published."
-                ) from None
+            except (OSError, ValueError, zipfile.BadZipFile) as exc:
+                _damaged(path, f"cannot be read ({exc})")
         return self._loaded[path]
+
+
+def _minimum_of(release: Mapping[str, Any]) -> int:
+    settings = release.get("settings")
+    value = settings.get("min_group_size") if isinstance(settings, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _damaged(path: Path, what: str) -> NoReturn:
+    raise ImplassessError(
+        f"The release ledger is damaged: {path} {what}. Restore the ledger folder from a backup. Deleting it "
+        "forgets what was published, so later runs could be subtracted from the earlier ones; only if no "
+        "earlier result was ever shared, point --ledger (or IMPLASSESS_LEDGER) at a new folder."
+    )
 
 
 def _load_fps(data_dir: Path) -> np.ndarray | None:
@@ -377,19 +425,40 @@ def _load_fps(data_dir: Path) -> np.ndarray | None:
     try:
         fps = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
-        raise ImplassessError(f"The release ledger file {path} cannot be read ({exc}); it may be damaged.") from None
-    return np.asarray(fps).view("V16").reshape(-1)
+        _damaged(path, f"cannot be read ({exc})")
+    fps = np.asarray(fps)
+    if fps.dtype != np.uint8 or fps.ndim != 2 or fps.shape[1] != 16:
+        _damaged(path, f"holds {fps.dtype} values of shape {fps.shape}; expected rows of 16 bytes")
+    return np.ascontiguousarray(fps).view("V16").reshape(-1)
 
 
-def _releases(data_dir: Path) -> list[dict[str, Any]]:
+def _index(data_dir: Path) -> dict[str, Any]:
     index = data_dir / "releases.json"
-    if not index.exists():
-        return []
     try:
         doc = json.loads(index.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ImplassessError(f"The release ledger file {index} cannot be read ({exc}); it may be damaged.") from None
-    return [r for r in doc.get("releases", []) if isinstance(r, dict) and (data_dir / str(r.get("file", ""))).exists()]
+        _damaged(index, f"cannot be read ({exc})")
+    if not isinstance(doc, dict) or not isinstance(doc.get("releases"), list):
+        _damaged(index, "is not an object with a list of releases")
+    for k, r in enumerate(doc["releases"]):
+        if not (
+            isinstance(r, dict)
+            and isinstance(r.get("file"), str)
+            and re.fullmatch(r"release-\d+\.npz", r["file"])
+            and isinstance(r.get("measures"), dict)
+            and all(isinstance(v, int) for v in r["measures"].values())
+        ):
+            _damaged(index, f"has a damaged entry at releases[{k}]")
+        if not (data_dir / r["file"]).is_file():
+            _damaged(data_dir / r["file"], "is listed in releases.json but missing")
+    return doc
+
+
+def _releases(data_dir: Path) -> list[dict[str, Any]]:
+    if not (data_dir / "releases.json").exists():
+        return []
+    releases: list[dict[str, Any]] = _index(data_dir)["releases"]
+    return releases
 
 
 def _safe(name: str) -> str:

@@ -56,13 +56,17 @@ _held_guard = threading.Lock()
 class FolderLockedError(ImplassessError):
     """Another command holds the lock on an output folder."""
 
-    def __init__(self, folder: Path, holder: dict[str, Any] | None, *, by_file: bool = False):
+    def __init__(
+        self,
+        folder: Path,
+        holder: dict[str, Any] | None,
+        *,
+        by_file: bool = False,
+        advice: str = "wait for it to finish or choose another output folder (-o)",
+    ):
         self.folder = folder
         self.holder = holder or {}
-        message = (
-            f"Another implassess command{_describe(self.holder)} is writing to {folder}; wait for it to finish "
-            "or choose another output folder (-o)."
-        )
+        message = f"Another implassess command{_describe(self.holder)} is writing to {folder}; {advice}."
         if by_file:  # without flock a crash on another host can leave the file behind
             message += f" If no implassess command is running, remove {folder / LOCK_NAME}."
         super().__init__(message)
@@ -95,11 +99,12 @@ def read_holder(path: Path) -> dict[str, Any] | None:
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path, command: str) -> Iterator[Path]:
+def folder_lock(folder: Path, command: str, *, wait: float = 0.0, advice: str | None = None) -> Iterator[Path]:
     """Hold the exclusive lock on ``folder`` (created if missing) while the block runs.
 
     ``command`` names the holder in the message another command gets (e.g. ``"run"``).
-    Raises :class:`FolderLockedError` when another process holds it. Re-entrant within a
+    Raises :class:`FolderLockedError` when another process holds it, after waiting up to
+    ``wait`` seconds for it (``advice`` replaces the message's advice). Re-entrant within a
     process, so a job may call another job that locks the same folder. The lock file is
     removed at the end, and so is the folder when this call created it and it stayed empty.
     """
@@ -117,7 +122,17 @@ def folder_lock(folder: Path, command: str) -> Iterator[Path]:
             with _held_guard:
                 _held[key] -= 1
         return
-    release = _acquire(folder, command)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            release = _acquire(folder, command)
+            break
+        except FolderLockedError as exc:
+            if time.monotonic() >= deadline:
+                if advice is None:
+                    raise
+                raise FolderLockedError(folder, exc.holder, advice=advice) from None
+            time.sleep(0.2)
     with _held_guard:
         _held[key] = 1
     try:

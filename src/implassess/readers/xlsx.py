@@ -367,7 +367,9 @@ def write_workbook(sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> byt
                     cell = ws.cell(row=r, column=c, value=value.value)
                     cell.number_format = value.number_format
                 elif value is not None:
-                    ws.cell(row=r, column=c, value=value)
+                    cell = ws.cell(row=r, column=c, value=value)
+                    if isinstance(value, str) and value.startswith("="):
+                        cell.data_type = "s"  # text that looks like a formula stays text, never a formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -124,6 +124,8 @@ class ReleaseSummary:
     """Small groups earlier releases had already exposed on their own (nothing this run could undo)."""
     conservative: int = 0
     """Cells hidden by the search-budget fallback rather than an exact derivation."""
+    earlier_minimum: int = 0
+    """The largest minimum group size earlier releases of these respondents used (0: none)."""
 
 
 @attrs.frozen(kw_only=True)
