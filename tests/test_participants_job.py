@@ -155,3 +155,13 @@ def test_the_documented_python_example_runs(
     assert summary.out_dir == Path("reports") and (tmp_path / "reports" / "manifest.json").is_file()
     assert capsys.readouterr().out == "6 of 6 reports, cohort summary: ok\n"
     assert len(list((tmp_path / "reports").glob("P*.pdf"))) == 6
+
+
+def test_a_stray_row_with_a_new_wave_does_not_become_the_default_wave() -> None:
+    from implassess.jobs.participants import _waves
+
+    waves = ["baseline", "follow-up", "stray"]
+    rated = {"baseline": 24, "follow-up": 24, "stray": 1}
+    assert _waves(Path("x.csv"), waves, None, None, rated) == ("follow-up", "baseline")
+    assert _waves(Path("x.csv"), waves, "stray", None, rated) == ("stray", None)  # asked for: shown
+    assert _waves(Path("x.csv"), ["a", "b"], None, None, {"a": 10, "b": 6}) == ("b", "a")

@@ -115,7 +115,11 @@ def print_participants(summary: ParticipantsSummary, as_json: bool = False) -> N
 @click.option("--out-dir", "-o", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786); overrides --workers.")
-@click.option("--wave", help="Wave the reports show (default: the last wave in the file).")
+@click.option(
+    "--wave",
+    help="Wave the reports show (default: the last wave in the file in which at least half as many "
+    "participants were rated as in the busiest wave).",
+)
 @click.option("--compare-wave", help="Earlier wave to show change from (default: the first, when the file has two).")
 @click.option("--theme", default="default", show_default=True, help="Report theme name.")
 @click.option("--reproducible", is_flag=True, help="Fixed PDF dates and ids: the same input gives the same bytes.")

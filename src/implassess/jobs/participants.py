@@ -155,12 +155,24 @@ def _report_date(date: dt.date | None, out_dir: Path) -> dt.date:
         return dt.date.today()
 
 
-def _waves(source: Path, waves: list[str], wave: str | None, compare_wave: str | None) -> tuple[str, str | None]:
-    """The wave shown and the wave compared with, defaulted and checked against the file's waves."""
+def _waves(
+    source: Path, waves: list[str], wave: str | None, compare_wave: str | None, rated: Mapping[str, int] | None = None
+) -> tuple[str, str | None]:
+    """The wave shown and the wave compared with, defaulted and checked against the file's waves.
+
+    The default is the last wave in the file in which at least half as many participants were
+    rated as in the wave with the most (``rated``: participants per wave), so a stray row
+    with a new wave name does not become the wave every report shows.
+    """
     if wave is None:
-        wave = waves[-1]
-        if compare_wave is None and len(waves) == 2:
-            compare_wave = waves[0]
+        if rated:
+            most = max(rated.values(), default=0)
+            real = [w for w in waves if rated.get(w, 0) * 2 >= most]
+        else:
+            real = list(waves)
+        wave = real[-1]
+        if compare_wave is None and len(real) == 2:
+            compare_wave = real[0]
     for option, value in (("wave", wave), ("compare_wave", compare_wave)):
         if value is not None and value not in waves:
             raise WaveError(str(source), option, value, waves)
@@ -239,7 +251,10 @@ def run_participants(
         report_date = _report_date(date, out_dir)
         data = load_360(responses, instruments)
         people = read_roster(roster)
-        wave, compare_wave = _waves(responses, list(data.waves()), wave, compare_wave)
+        rated = {
+            w: len({p for p, pw in zip(data.participant, data.wave, strict=True) if pw == w}) for w in data.waves()
+        }
+        wave, compare_wave = _waves(responses, list(data.waves()), wave, compare_wave, rated)
         options = BuildOptions(
             wave=wave,
             compare_wave=compare_wave,
