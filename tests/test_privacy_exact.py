@@ -9,6 +9,7 @@ independent checks over output files are in tests/test_release_exact.py.
 from __future__ import annotations
 
 import json
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,23 @@ FIXTURE = Path(__file__).parent / "fixtures" / "instruments" / "minimal.toml"
 INST = load_file(FIXTURE)
 
 
+def brute_force_small_sets(published: np.ndarray, atom_n: np.ndarray, min_size: int) -> list[tuple[int, ...]]:
+    """Every union of atoms under ``min_size`` in the span of ``published``, by trying every subset."""
+    p = np.asarray(published, dtype=np.float64)
+    small = [int(a) for a in np.nonzero(np.asarray(atom_n) < min_size)[0]]
+    out = []
+    for size in range(1, min_size):
+        for combo in combinations(small, size):
+            if int(np.asarray(atom_n)[list(combo)].sum()) >= min_size:
+                continue
+            x = np.zeros(p.shape[1])
+            x[list(combo)] = 1.0
+            coef = np.linalg.lstsq(p.T, x, rcond=None)[0]
+            if np.allclose(p.T @ coef, x, atol=1e-7):
+                out.append(combo)
+    return out
+
+
 def _random_problem(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
     atoms = int(rng.integers(3, 11))
     rows = int(rng.integers(1, 7))
@@ -39,7 +57,7 @@ def test_search_agrees_with_brute_force_on_random_layouts() -> None:
     for _ in range(1500):
         published, atom_n, minimum = _random_problem(rng)
         found = [tuple(np.nonzero(x > 0.5)[0]) for x, exact in privacy.small_sets(published, atom_n, minimum)]
-        brute = privacy.brute_force_small_sets(published, atom_n, minimum)
+        brute = brute_force_small_sets(published, atom_n, minimum)
         assert bool(found) == bool(brute), (published, atom_n, minimum)
         assert set(found) <= set(brute)
 
@@ -63,7 +81,7 @@ def test_decide_leaves_nothing_derivable() -> None:
         shown = cells[~d.hidden]
         assert (shown.astype(int) @ atom_n >= minimum).all()
         published = np.vstack([np.ones(atoms), shown]).astype(float)
-        assert privacy.brute_force_small_sets(published, atom_n, minimum) == []
+        assert brute_force_small_sets(published, atom_n, minimum) == []
 
 
 def test_the_chain_across_breakdowns_is_closed() -> None:
@@ -80,12 +98,12 @@ def test_the_chain_across_breakdowns_is_closed() -> None:
         cells[6 + r, r] = True
         cells[10 + r, 4 + r] = True
     published = np.vstack([np.ones(8), cells[[i for i in range(len(names)) if names[i] != "S0r0"]]])
-    assert privacy.brute_force_small_sets(published, atom_n, 5) == [(0,)]
+    assert brute_force_small_sets(published, atom_n, 5) == [(0,)]
     d = privacy.decide(privacy.Problem(atom_n, cells, np.ones((1, 8), dtype=bool)), 5)
     assert d.hidden[names.index("S0r0")]
     assert d.hidden.sum() >= 2  # at least one complementary cell
     shown = np.vstack([np.ones(8), cells[~d.hidden]]).astype(float)
-    assert privacy.brute_force_small_sets(shown, atom_n, 5) == []
+    assert brute_force_small_sets(shown, atom_n, 5) == []
 
 
 def test_sets_earlier_releases_already_give_are_counted_not_chased() -> None:

@@ -389,12 +389,6 @@ class _LazyPublished(Mapping[str, np.ndarray]):
             raise KeyError(key)
         return np.unique(np.stack(columns, axis=1), axis=1)
 
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
     def _arrays(self, path: Path) -> Any:
         if path not in self._loaded:
             try:

@@ -239,8 +239,7 @@ def aggregate(
     atom_inv, n_atoms, parts = _breakdown_cells(scores, settings)
     cells = [_compute(scores, stats.Groups(inv, len(keys)), keys, settings, null_vars) for inv, keys, _ in parts]
     cell_atoms = [np.nonzero(a2c == k)[0] for _, keys, a2c in parts for k in range(len(keys))]
-    breakdown_of = [b for b, (_, keys, _) in enumerate(parts) for _ in keys]
-    layout = privacy.Layout.build(cell_atoms, breakdown_of, n_atoms)
+    layout = privacy.Layout.build(cell_atoms, n_atoms)
     where = np.zeros((n, 1 + len(parts)), dtype=np.int32)
     for b, (inv, _, _) in enumerate(parts):
         where[:, 1 + b] = inv

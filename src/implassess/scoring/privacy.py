@@ -37,7 +37,7 @@ cell the component's derivation uses (over-suppression, never under-suppression)
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import combinations, pairwise
+from itertools import pairwise
 
 import attrs
 import numpy as np
@@ -52,18 +52,16 @@ _TOL = 1e-7
 class Layout:
     """Every group of every breakdown of this run, as sets of atoms of the breakdown columns."""
 
-    breakdown: np.ndarray
-    """Breakdown index of each group (cell)."""
     atoms: np.ndarray
     """cells × atoms boolean membership."""
 
     @classmethod
-    def build(cls, cell_atoms: Sequence[np.ndarray], cell_breakdown: Sequence[int], n_atoms: int) -> Layout:
-        """From each cell's atom ids and breakdown index."""
+    def build(cls, cell_atoms: Sequence[np.ndarray], n_atoms: int) -> Layout:
+        """From each cell's atom ids."""
         atoms = np.zeros((len(cell_atoms), n_atoms), dtype=bool)
         for c, ids in enumerate(cell_atoms):
             atoms[c, ids] = True
-        return cls(np.asarray(cell_breakdown, dtype=np.int64).reshape(len(cell_atoms)), atoms)
+        return cls(atoms)
 
 
 @attrs.frozen
@@ -74,8 +72,6 @@ class Decision:
     """The organisation total is hidden (fewer respondents than the minimum)."""
     hidden: np.ndarray
     """Hidden flag per cell of this run."""
-    because_earlier: int = 0
-    """Cells hidden because earlier releases of the same respondents would combine with them."""
     inherited: int = 0
     """Small sets earlier releases alone already reveal (cannot be undone here)."""
     conservative: int = 0
@@ -117,17 +113,15 @@ def decide(problem: Problem, min_size: int, initial: np.ndarray | None = None) -
     if initial is not None:
         hidden |= initial
     fixed = problem.fixed.astype(np.float64)
-    current_fixed = fixed[: len(fixed) - problem.earlier]
     # A cell that earlier releases already give adds nothing: showing it again is harmless,
     # and hiding it would protect nothing (and make a rerun differ from the first run).
     out_already = _rows_in_span(fixed, cells.astype(np.float64)) if problem.earlier else np.zeros(len(cells), bool)
     seen: set[bytes] = set()
-    inherited = because_earlier = conservative = exposed = 0
+    inherited = conservative = exposed = 0
     earlier_rows = fixed[len(fixed) - problem.earlier :]
     while True:
         visible = np.nonzero(~hidden & (n > 0))[0]
-        mine_rows = cells[visible].astype(np.float64)
-        published = np.vstack([fixed, mine_rows])
+        published = np.vstack([fixed, cells[visible].astype(np.float64)])
         picks: set[int] = set()
         pinv: np.ndarray | None = None
         for x, exact in small_sets(published, atom_n, min_size):
@@ -158,10 +152,8 @@ def decide(problem: Problem, min_size: int, initial: np.ndarray | None = None) -
             picks.add(min(mine, key=lambda c: (n[c], c)))
             if not exact:
                 conservative += 1
-            elif problem.earlier and not _in_span(np.vstack([current_fixed, mine_rows]), x):
-                because_earlier += 1
         if not picks:
-            return Decision(False, hidden, because_earlier, inherited, conservative, exposed)
+            return Decision(False, hidden, inherited, conservative, exposed)
         hidden[sorted(picks)] = True
 
 
@@ -175,14 +167,7 @@ def _rows_in_span(rows: np.ndarray, xs: np.ndarray) -> np.ndarray:
 
 
 def _in_span(rows: np.ndarray, x: np.ndarray) -> bool:
-    if len(rows) == 0:
-        return False
-    coef = _coefficients(rows, x)
-    return bool(np.linalg.norm(rows.T @ coef - x) < _TOL * max(1.0, float(np.linalg.norm(x))))
-
-
-def _coefficients(published: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return np.asarray(np.linalg.lstsq(published.T, x, rcond=None)[0])
+    return bool(_rows_in_span(rows, x[None, :])[0])
 
 
 def small_sets(published: np.ndarray, atom_n: np.ndarray, min_size: int) -> Iterator[tuple[np.ndarray, bool]]:
@@ -300,20 +285,3 @@ def _components(rows: np.ndarray, pivots: list[int]) -> list[list[int]]:
     for i in range(k):
         comps.setdefault(find(i), []).append(i)
     return list(comps.values())
-
-
-def brute_force_small_sets(published: np.ndarray, atom_n: np.ndarray, min_size: int) -> list[tuple[int, ...]]:
-    """Every union of atoms under ``min_size`` in the span of ``published`` (small inputs only; tests)."""
-    p = np.asarray(published, dtype=np.float64)
-    small = [int(a) for a in np.nonzero(np.asarray(atom_n) < min_size)[0]]
-    out = []
-    for size in range(1, min_size):
-        for combo in combinations(small, size):
-            if int(np.asarray(atom_n)[list(combo)].sum()) >= min_size:
-                continue
-            x = np.zeros(p.shape[1])
-            x[list(combo)] = 1.0
-            coef = np.linalg.lstsq(p.T, x, rcond=None)[0]
-            if np.allclose(p.T @ coef, x, atol=1e-7):
-                out.append(combo)
-    return out
