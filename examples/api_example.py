@@ -13,7 +13,8 @@ out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp())
 ia.make_sample(out / "data", seed=11)
 
 clarity = ia.load_instrument("clarity-gaps")
-responses = ia.read_responses(out / "data" / "org-survey.csv", clarity, duplicates="latest")
+# The sample holds a baseline and a follow-up wave; waves are never pooled, so name one.
+responses = ia.read_responses(out / "data" / "org-survey.csv", clarity, duplicates="latest", wave="baseline")
 print(f"{responses.n} respondents accepted, {len(responses.rejected)} rows rejected of {responses.rows_read} read")
 
 result = ia.score(responses, by=["site"], min_group_size=5)

@@ -21,6 +21,9 @@ os.environ["IMPLASSESS_LEDGER"] = tempfile.mkdtemp(prefix="implassess-test-ledge
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: Real survey-tool exports kept beside the project (never copied into it; some carry licences
+#: the package cannot ship). Tests that read them skip with a message when the folder is absent.
+SHARED_EXPORTS = Path(os.environ.get("IMPLASSESS_SHARED_EXPORTS", REPO.parent / "shared" / "exports"))
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +52,14 @@ def ledger_at(path: Path) -> Iterator[Path]:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def shared_exports() -> Path:
+    """The folder of real survey-tool exports (``../shared/exports``); skips when it is absent."""
+    if not (SHARED_EXPORTS / "SOURCES.md").is_file():
+        pytest.skip(f"the real survey-tool exports are not at {SHARED_EXPORTS} (set IMPLASSESS_SHARED_EXPORTS)")
+    return SHARED_EXPORTS
 
 
 @pytest.fixture

@@ -26,7 +26,9 @@ def test_import_is_cheap() -> None:
 def test_api_and_cli_give_the_same_numbers(tmp_path: Path) -> None:
     ia.make_sample(tmp_path / "data", seed=3)
     survey = tmp_path / "data" / "org-survey.csv"
-    result = ia.score(ia.read_responses(survey, "clarity-gaps", duplicates="latest"), by=["site"], reproducible=True)
+    result = ia.score(
+        ia.read_responses(survey, "clarity-gaps", duplicates="latest", wave="baseline"), by=["site"], reproducible=True
+    )
     cli_out = CliRunner().invoke(
         cli,
         [
@@ -38,6 +40,8 @@ def test_api_and_cli_give_the_same_numbers(tmp_path: Path) -> None:
             "site",
             "--duplicates",
             "latest",
+            "--wave",
+            "baseline",
             "--reproducible",
             "-o",
             str(tmp_path / "out"),
@@ -87,7 +91,7 @@ def test_api_scores_against_a_ledger_when_given_one(tmp_path: Path) -> None:
     """Without ``ledger`` only the result's own groups are checked; with it, a second breakdown
     of the same responses is checked against the first, as the CLI always does."""
     ia.make_sample(tmp_path / "data", seed=3)
-    rs = ia.read_responses(tmp_path / "data" / "org-survey.csv", "clarity-gaps")
+    rs = ia.read_responses(tmp_path / "data" / "org-survey.csv", "clarity-gaps", wave="baseline")
     ledger = tmp_path / "ledger"
     first = ia.score(rs, by=["site"], ledger=ledger)
     assert first.profile.release.earlier_releases == 0

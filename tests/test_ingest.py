@@ -220,7 +220,7 @@ DUPES = [
 
 
 def test_duplicates_reject_keeps_the_first_per_wave(tmp_path: Path, minimal) -> None:
-    rs = read_responses(write_csv(tmp_path / "d.csv", DUPES), minimal)
+    rs = read_responses(write_csv(tmp_path / "d.csv", DUPES), minimal, all_waves=True)
     assert [row[0] for row in values(rs)] == [1, 2, 5]
     assert [(r.row, r.reasons) for r in rs.rejected] == [
         (4, ("Column 'respondent_id': found 'R1' again in wave '1'; respondent ids must be unique and row 2 "
@@ -231,7 +231,7 @@ def test_duplicates_reject_keeps_the_first_per_wave(tmp_path: Path, minimal) -> 
 
 
 def test_duplicates_latest_keeps_the_latest_date_not_the_last_row(tmp_path: Path, minimal) -> None:
-    rs = read_responses(write_csv(tmp_path / "d.csv", DUPES), minimal, duplicates="latest")
+    rs = read_responses(write_csv(tmp_path / "d.csv", DUPES), minimal, duplicates="latest", all_waves=True)
     assert rs.respondent_ids == ("R2", "R1", "R1")
     assert [row[0] for row in values(rs)] == [2, 3, 5]
     assert [r.row for r in rs.rejected] == [2, 5]
@@ -422,13 +422,14 @@ def test_sample_exports_read_without_a_mapping(tmp_path: Path, minimal) -> None:
     names = {p.name for p in paths}
     assert {"org-survey.csv", "org-survey-qualtrics.csv"} <= names
     for name in ("org-survey.csv", "org-survey-qualtrics.csv", "leadership-360.csv"):
-        result = ingest(tmp_path / name, minimal)
+        result = ingest(tmp_path / name, minimal, all_waves=True)
         rs = result.responses
         assert result.missing_items == () and result.unmapped == (), name
         assert rs.reconciles() and rs.n > 0
         assert not np.isnan(rs.values).all(axis=0).any()
         assert all(1 <= v <= 5 for v in rs.values[~np.isnan(rs.values)].tolist())
-    assert read_responses(tmp_path / "org-survey-qualtrics.csv", minimal).attributes.keys() >= {"site", "role"}
+    qualtrics = read_responses(tmp_path / "org-survey-qualtrics.csv", minimal, wave="baseline")
+    assert qualtrics.attributes.keys() >= {"site", "role"}
 
 
 def test_one_rater_may_rate_several_participants_in_a_wave(tmp_path: Path, minimal) -> None:
@@ -440,7 +441,7 @@ def test_one_rater_may_rate_several_participants_in_a_wave(tmp_path: Path, minim
         ["R1", "P1", "1", "3"],
         ["R1", "P1", "2", "4"],
     ]
-    rs = read_responses(write_csv(tmp_path / "d.csv", rows), minimal)
+    rs = read_responses(write_csv(tmp_path / "d.csv", rows), minimal, all_waves=True)
     assert [row[0] for row in values(rs)] == [1, 2, 4]
     assert [(r.row, r.reasons) for r in rs.rejected] == [
         (4, ("Column 'respondent_id': found 'R1' again in wave '1' for the same participant; respondent ids must "

@@ -13,8 +13,8 @@ from implassess.sample import generate, write_sample
 def test_qualtrics_duplicates_are_found_by_panel_reference(tmp_path: Path) -> None:
     data = generate(get_instrument("clarity-gaps"), seed=4, n_respondents=80)
     write_sample(data, tmp_path, ("generic", "qualtrics"))
-    generic = read_responses(tmp_path / "org-survey.csv", get_instrument("clarity-gaps"))
-    qualtrics = read_responses(tmp_path / "org-survey-qualtrics.csv", get_instrument("clarity-gaps"))
+    generic = read_responses(tmp_path / "org-survey.csv", get_instrument("clarity-gaps"), all_waves=True)
+    qualtrics = read_responses(tmp_path / "org-survey-qualtrics.csv", get_instrument("clarity-gaps"), all_waves=True)
     dup_generic = [r for r in generic.rejected if "again" in r.reasons[0]]
     dup_qualtrics = [r for r in qualtrics.rejected if "ExternalReference (kept private)" in r.reasons[0]]
     assert len(dup_generic) == len(dup_qualtrics) >= 1
@@ -34,7 +34,7 @@ def test_every_rejection_of_the_sample_has_its_kind(tmp_path: Path) -> None:
     write_sample(data, tmp_path, ("generic", "qualtrics"))
     kinds: dict[str, int] = {}
     for name in ("org-survey.csv", "org-survey-qualtrics.csv"):
-        rs = read_responses(tmp_path / name, get_instrument("people-process-purpose"))
+        rs = read_responses(tmp_path / name, get_instrument("people-process-purpose"), all_waves=True)
         for rr in rs.rejected:
             kind = rejection_kind(rr.reasons[0])
             kinds[kind] = kinds.get(kind, 0) + 1

@@ -211,7 +211,7 @@ def test_a_column_is_personal_by_its_header_or_its_values(
     tmp_path: Path, minimal, header: str, cells: list[str], personal: bool
 ) -> None:
     rows = [["p1", "p2", header], *(["4", "3", c] for c in cells)]
-    result = ingest(write_csv(tmp_path / "export.csv", rows), minimal)
+    result = ingest(write_csv(tmp_path / "export.csv", rows), minimal, all_waves=True)
     assert (header in result.personal) is personal
     rs = result.responses
     assert rs.n == len(cells)

@@ -214,8 +214,8 @@ def test_two_waves_are_never_pooled_silently(demo: Path, tmp_path: Path) -> None
     path = _copy_demo(demo, tmp_path, ('wave = "baseline"\n', ""))
     result = CliRunner().invoke(cli, ["run", str(path)])
     assert result.exit_code == 1
-    assert "the 'wave' column holds 2 waves ('baseline', 'follow-up')" in result.output
-    assert "Set [scoring] wave = 'baseline'" in result.output
+    assert "The 'wave' column holds 2 waves: 'baseline' (" in result.output
+    assert "set [scoring] wave = 'baseline' in the assessment" in result.output
 
 
 def test_compare_wave_scores_both_waves_and_writes_the_change(demo: Path, tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def test_subset_keeps_non_substantive_codes_aligned(tmp_path: Path, minimal_path
     inst = load_file(minimal_path)
     csv = tmp_path / "export.csv"
     csv.write_text("respondent_id,wave,p1,p2,p3,l1,l2\na,1,8,3,2,4,4\nb,2,9,3,2,4,4\nc,2,4,3,2,4,4\n")
-    rs = read_responses(csv, inst)
+    rs = read_responses(csv, inst, all_waves=True)
     later = rs.subset(np.array([w == "2" for w in rs.attributes["wave"]]), "other wave")
     assert later.respondent_ids == ("b", "c")
     assert later.non_substantive[:, 0].tolist() == [7, 0]

@@ -9,7 +9,8 @@ the jobs, so ``implassess --help`` starts fast.
 from __future__ import annotations
 
 import os
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -56,6 +57,8 @@ class _Cli(click.Group):
             raise click.ClickException(exc.user_message()) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            _reader_gone()
         except SystemExit as exc:
             # A plugin's hook, reader, filter or flowable must not end a built-in command
             # (a plugin's own command may end itself); the exit codes of built-ins pass.
@@ -77,6 +80,14 @@ class _Cli(click.Group):
             ) from None
         finally:
             _warn_plugin_problems()
+
+
+def _reader_gone() -> NoReturn:
+    """The program reading our output has stopped (``implassess readers FILE | head``): stop
+    quietly with the shell's code for a closed pipe, as Unix tools do, instead of an error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout at exit; let that go nowhere
+    raise SystemExit(128 + 13)  # SIGPIPE
 
 
 def _warn_plugin_problems() -> None:
@@ -134,4 +145,7 @@ _add_command_modules()
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="implassess")
+    try:
+        cli(prog_name="implassess")
+    except BrokenPipeError:
+        _reader_gone()

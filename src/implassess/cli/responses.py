@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from implassess.cli.reading import echo_rejected, echo_warnings, echo_waves, reader_options, reader_settings, variables
 from implassess.errors import ImplassessError
 
 if TYPE_CHECKING:
@@ -25,16 +26,6 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _variables(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"found {pair!r}; expected NAME=VALUE.", param_hint="--var")
-        out[name.strip()] = value
-    return out
 
 
 def _instrument(ref: str) -> Any:
@@ -79,29 +70,7 @@ def responses() -> None:
     default=None,
     help="Repeated respondent ids: keep the first (reject, default) or the latest submission.",
 )
-@click.option(
-    "--invalid",
-    type=click.Choice(["reject-row", "missing"]),
-    default=None,
-    help="Invalid answers: reject the row (default) or treat the answer as missing.",
-)
-@click.option("--decimal", type=click.Choice([",", "."]), default=None, help="Decimal separator of numbers.")
-@click.option("--delimiter", default=None, help="Delimiter of a text file (default: detected).")
-@click.option("--encoding", default=None, help="Text encoding (default: UTF-8 or UTF-16 by BOM).")
-@click.option("--sheet", default=None, help="Worksheet name or number of a workbook.")
-@click.option(
-    "--dictionary",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="REDCap data dictionary CSV for a REDCap records export.",
-)
-@click.option(
-    "--var",
-    "var_pairs",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Value of an item-text variable as the survey showed it.",
-)
+@reader_options
 @click.option(
     "--rejected-out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -119,12 +88,14 @@ def responses_check(
     fmt: str | None,
     mapping: Path | None,
     duplicates: Duplicates | None,
+    wave: str | None,
     invalid: Invalid | None,
     decimal: str | None,
     delimiter: str | None,
     encoding: str | None,
     sheet: str | None,
     dictionary: Path | None,
+    review: str | None,
     var_pairs: tuple[str, ...],
     rejected_out: Path | None,
     strict: bool,
@@ -142,9 +113,7 @@ def responses_check(
     from implassess.ingest import ingest
     from implassess.outputs.rejected import response_rejections, write_rejected_rows
 
-    options = {k: v for k, v in {"delimiter": delimiter, "encoding": encoding, "sheet": sheet}.items() if v}
-    if dictionary is not None:
-        options["dictionary"] = str(dictionary)
+    options = reader_settings(delimiter=delimiter, encoding=encoding, sheet=sheet, dictionary=dictionary, review=review)
     result = ingest(
         file,
         _instrument(instrument_ref),
@@ -154,8 +123,9 @@ def responses_check(
         duplicates=duplicates,
         invalid=invalid,
         decimal=decimal,
-        variables=_variables(var_pairs) or None,
+        variables=variables(var_pairs) or None,
         options=options,
+        wave=wave,
     )
     rs = result.responses
     if rejected_out is not None:
@@ -191,17 +161,9 @@ def responses_check(
         click.echo(f"Rows read: {rs.rows_read}; accepted: {rs.n}; rejected: {len(rs.rejected)}.")
         mapped = sum(1 for m in result.columns if m.role == "item")
         click.echo(f"Item columns mapped: {mapped} of {len(rs.instrument.items)} items.")
-        if rs.rejected:
-            click.echo("\nRejected rows:")
-            for r in rs.rejected:
-                who = f" ({r.respondent})" if r.respondent else ""
-                for k, reason in enumerate(r.reasons):
-                    lead = f"  Row {r.row}{who}: " if k == 0 else "    "
-                    click.echo(lead + reason)
-        if rs.warnings:
-            click.echo("\nWarnings:")
-            for w in rs.warnings:
-                click.echo("  - " + w.replace("\n", "\n    "))
+        echo_waves(rs)
+        echo_rejected(rs, rejected_out)
+        echo_warnings(rs)
         if rejected_out is not None:
             click.echo(f"\nWrote {len(rs.rejected)} rejected row(s) with reasons to {rejected_out}.")
     if strict and rs.rejected:
@@ -338,7 +300,7 @@ def instruments_export(
     from implassess.outputs.instrument_export import export_instrument
 
     inst = _instrument(ref)
-    data = export_instrument(inst, fmt, form=form, variables=_variables(var_pairs) or None, matrix=matrix)
+    data = export_instrument(inst, fmt, form=form, variables=variables(var_pairs) or None, matrix=matrix)
     if output is None:
         if fmt == "xlsform":
             raise click.UsageError("The xlsform export is a workbook; give a file with -o, e.g. -o form.xlsx.")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import click
 
+from implassess.cli.reading import echo_rejected, echo_warnings, echo_waves, reader_options, reader_settings, variables
+
 if TYPE_CHECKING:
     from implassess.ingest.core import Duplicates
 
@@ -102,6 +104,13 @@ def _fmt(v: float | None, digits: int = 1) -> str:
     default=None,
     help="Repeated respondent ids: keep the first and reject the rest (default), or keep the latest.",
 )
+@reader_options
+@click.option(
+    "--rejected-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the rejected rows with their reasons to this CSV (the manifest always lists them).",
+)
 @click.option(
     "--confidence",
     type=click.FloatRange(0.5, 0.999),
@@ -143,6 +152,16 @@ def score(
     form: str | None,
     mapping: Path | None,
     duplicates: Duplicates | None,
+    wave: str | None,
+    invalid: Literal["reject-row", "missing"] | None,
+    decimal: str | None,
+    delimiter: str | None,
+    encoding: str | None,
+    sheet: str | None,
+    dictionary: Path | None,
+    review: str | None,
+    var_pairs: tuple[str, ...],
+    rejected_out: Path | None,
     confidence: float,
     rwg_null: str,
     icc_k: Literal["mean", "adjusted"],
@@ -156,6 +175,7 @@ def score(
 
     Example: implassess score export.csv -i clarity-gaps --by site --by site,role -o out/
     """
+    from implassess.ingest.waves import wave_counts
     from implassess.jobs.score import score_export
 
     summary = score_export(
@@ -171,6 +191,13 @@ def score(
         form=form,
         mapping=mapping,
         duplicates=duplicates,
+        wave=wave,
+        invalid=invalid,
+        decimal=decimal,
+        variables=variables(var_pairs) or None,
+        options=reader_settings(
+            delimiter=delimiter, encoding=encoding, sheet=sheet, dictionary=dictionary, review=review
+        ),
         confidence=confidence,
         rwg_null=rwg_null,
         icc_k=icc_k,
@@ -180,6 +207,10 @@ def score(
         ledger=ledger,
     )
     rs, result, paths = summary.responses, summary.result, summary.outputs
+    if rejected_out is not None:
+        from implassess.outputs.rejected import response_rejections, write_rejected_rows
+
+        write_rejected_rows(rejected_out, response_rejections(rs))
     instrument = rs.instrument
     org = result.profile.organisation
     if as_json:
@@ -191,6 +222,8 @@ def score(
                 "rows_read": rs.rows_read,
                 "accepted": rs.n,
                 "rejected": len(rs.rejected),
+                "waves": wave_counts(rs),
+                "warnings": list(rs.warnings),
                 "organisation": None
                 if org.suppressed
                 else {
@@ -214,6 +247,7 @@ def score(
         f"{instrument.title} ({instrument.id} v{instrument.version}): {rs.rows_read} rows read, "
         f"{rs.n} scored, {len(rs.rejected)} rejected."
     )
+    echo_waves(rs)
     if org.suppressed:
         click.echo(f"Fewer than {min_group_size} respondents: every result is suppressed.")
     else:
@@ -228,7 +262,11 @@ def score(
 
     for line in release_lines(result.profile.release, result.profile.settings.min_group_size, accept_small_groups):
         click.echo(line)
-    click.echo(f"Wrote {len(paths)} files to {outdir}.")
+    echo_rejected(rs, rejected_out)
+    echo_warnings(rs)
+    click.echo(f"\nWrote {len(paths)} files to {outdir}.")
+    if rejected_out is not None:
+        click.echo(f"Wrote {len(rs.rejected)} rejected row(s) with reasons to {rejected_out}.")
 
 
 @click.group("norms", context_settings=CONTEXT)

@@ -24,18 +24,23 @@ from implassess.contracts import RawTable, RejectedRow, ResponseReader
 from implassess.errors import ImplassessError, InputError, NotFoundError
 from implassess.formats.mapping import MappingFile, check_mapping_targets, load_mapping
 from implassess.ingest.answers import INVALID, NONSUB_BASE, AnswerReader, convert_cells
+from implassess.ingest.attributes import wanted_attributes
 from implassess.ingest.columns import (
     ROLE_COMMENT,
     ROLE_DATE,
     ROLE_ID,
     ROLE_PERSONAL,
     ColumnMapping,
+    id_key,
+    item_ids_by_key,
+    last_segment,
     loose,
     plan_columns,
     vouched_columns,
 )
 from implassess.ingest.personal import looks_personal, personal_cells, pseudonym, redact
 from implassess.ingest.rows import find_duplicates
+from implassess.ingest.waves import one_wave
 from implassess.outputs.files import sha256_file
 from implassess.readers._text import HEAD_BYTES, delimiter_name, ragged_reason
 from implassess.readers.kpi import KpiSheet, KpiValue, type_kpis
@@ -168,6 +173,9 @@ def read_responses(
     decimal: str | None = None,
     variables: dict[str, str] | None = None,
     options: dict[str, Any] | None = None,
+    wave: str | None = None,
+    all_waves: bool = False,
+    attributes: Sequence[str] = (),
 ) -> ResponseSet:
     """Read a survey export and map it onto ``instrument``.
 
@@ -179,6 +187,13 @@ def read_responses(
     the decimal separator of numeric answers. ``variables`` fills ``{variables}`` in item
     text for matching question text. ``options`` go to the reader (delimiter, encoding,
     sheet, dictionary).
+
+    Waves are never pooled: when the file's ``wave`` attribute holds more than one wave,
+    name the one to score with ``wave`` (the other waves' rows are listed as rejected), or
+    an :class:`InputError` says which waves there are. ``all_waves=True`` keeps every wave
+    for a caller that separates them itself. ``attributes`` names attributes the caller
+    will break results down by: a column of that name is read as the attribute even where
+    it would otherwise be left unmapped.
     """
     return ingest(
         path,
@@ -191,6 +206,9 @@ def read_responses(
         decimal=decimal,
         variables=variables,
         options=options,
+        wave=wave,
+        all_waves=all_waves,
+        attributes=attributes,
         keep_table=False,
     ).responses
 
@@ -207,6 +225,9 @@ def ingest(
     decimal: str | None = None,
     variables: dict[str, str] | None = None,
     options: dict[str, Any] | None = None,
+    wave: str | None = None,
+    all_waves: bool = False,
+    attributes: Sequence[str] = (),
     keep_table: bool = True,
 ) -> IngestResult:
     """Like :func:`read_responses`, returning the column report as well.
@@ -223,7 +244,9 @@ def ingest(
     reader_opts: dict[str, Any] = {k: opts[k] for k in ("delimiter", "encoding", "sheet", "dictionary") if k in opts}
     reader_opts.update(options or {})
     with _gc_paused():
-        result = _ingest(path, instrument, mf, settings, reader_opts, variables)
+        result = _ingest(path, instrument, mf, settings, reader_opts, variables, attributes)
+        if not all_waves:
+            result = attrs.evolve(result, responses=one_wave(result.responses, wave))
         if not keep_table:
             result = attrs.evolve(result, raw=attrs.evolve(result.raw, rows=[], meta={}))
         return result
@@ -252,6 +275,7 @@ def _ingest(
     settings: dict[str, Any],
     reader_opts: dict[str, Any],
     variables: dict[str, str] | None,
+    attributes: Sequence[str] = (),
 ) -> IngestResult:
     raw = read_table(path, format=settings["format"], options=reader_opts)
     if raw.format == "kpi" and not settings["format"]:
@@ -259,6 +283,13 @@ def _ingest(
             str(path),
             "This looks like a KPI sheet (columns kpi, period, value), not survey responses; "
             "read it with `implassess responses kpis` (ingest.read_kpis), or pass --format to force a reader.",
+        )
+    if reader_opts.get("dictionary") and raw.format != "redcap":
+        raise InputError(
+            str(path),
+            f"A REDCap data dictionary was given ({Path(str(reader_opts['dictionary'])).name}), but the file was "
+            f"read by the {raw.format!r} reader, which has no use for one; expected a REDCap records export. "
+            "Pass --format redcap if the file is one, or leave --dictionary out.",
         )
     merged_vars = {**(mf.variables if mf else {}), **(variables or {})}
     return map_table(
@@ -271,6 +302,7 @@ def _ingest(
         decimal=settings["decimal"],
         variables=merged_vars or None,
         sha256=_sha256(path),
+        breakdowns=attributes,
     )
 
 
@@ -292,8 +324,10 @@ def map_table(
     decimal: str | None = None,
     variables: dict[str, str] | None = None,
     sha256: str = "",
+    breakdowns: Sequence[str] = (),
 ) -> IngestResult:
-    """Map a reader's table onto ``instrument`` (see :func:`read_responses`)."""
+    """Map a reader's table onto ``instrument`` (see :func:`read_responses`); ``breakdowns`` are
+    the attributes asked for with ``attributes``."""
     import numpy as np
 
     source = raw.source
@@ -301,6 +335,8 @@ def map_table(
     if mapping is not None:
         check_mapping_targets(mapping, instrument)
     plan, notes, detected_form = plan_columns(raw, instrument, form, mapping, variables)
+    if breakdowns:
+        plan = wanted_attributes(raw, plan, breakdowns)
     vouched = vouched_columns(raw, mapping)
     items = instrument.items
     item_pos = {item.id: j for j, item in enumerate(items)}
@@ -652,14 +688,17 @@ def _warnings(
     if raw.meta.get("blank_rows"):
         out.append(f"Skipped {raw.meta['blank_rows']} blank row(s).")
     if personal:
+        out.append(f"Dropped personal columns (never carried into results): {_headers(personal, 20)}.")
+    others, unmapped = _other_instruments(unmapped, instrument)
+    if others:
+        listed = ", ".join(f"{iid!r} ({n})" for iid, n in others.items())
         out.append(
-            "Dropped personal columns (never carried into results): " + ", ".join(repr(c) for c in personal) + "."
+            f"{sum(others.values())} column(s) hold items of other instruments ({listed}); they are not used for "
+            f"{instrument.id!r}. Score each instrument on its own, or `implassess run` an assessment of them all."
         )
     if unmapped:
-        shown = ", ".join(repr(c) for c in unmapped[:12])
-        more = f" and {len(unmapped) - 12} more" if len(unmapped) > 12 else ""
         out.append(
-            f"Columns not mapped to an item, attribute or known role: {shown}{more}. "
+            f"Columns not mapped to an item, attribute or known role: {_headers(unmapped, 12)}. "
             "If they hold items, name them in a mapping file."
         )
     if missing:
@@ -672,6 +711,35 @@ def _warnings(
             + ("\n  …" if len(invalid_notes) > 20 else "")
         )
     return out
+
+
+def _headers(columns: Sequence[str], limit: int) -> str:
+    """Column headers for a message: quoted, long question texts cut, at most ``limit`` of them."""
+    shown = [repr(c if len(c) <= 60 else c[:57].rstrip() + "...") for c in columns[:limit]]
+    more = f" and {len(columns) - limit} more" if len(columns) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _other_instruments(unmapped: tuple[str, ...], instrument: Instrument) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Unmapped columns that are items of other loaded instruments (a battery's combined export),
+    counted per instrument, and the columns left."""
+    if not unmapped:
+        return {}, unmapped
+    owners: dict[str, str | None] = {}
+    for other in plugins.get_instruments().values():
+        if other.id == instrument.id:
+            continue
+        for key in item_ids_by_key(other.items):
+            owners[key] = other.id if owners.get(key, other.id) == other.id else None
+    counts: dict[str, int] = {}
+    left: list[str] = []
+    for c in unmapped:
+        owner = owners.get(id_key(c)) or owners.get(id_key(last_segment(c)))
+        if owner:
+            counts[owner] = counts.get(owner, 0) + 1
+        else:
+            left.append(c)
+    return counts, tuple(left)
 
 
 # -- KPI sheets -----------------------------------------------------------------------------------

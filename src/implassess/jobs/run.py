@@ -280,6 +280,7 @@ def read(the_plan: RunPlan) -> ReadResult:
     from implassess import ingest
     from implassess.formats.mapping import load_mapping
     from implassess.formats.norms import load_norms
+    from implassess.ingest.attributes import BreakdownError
 
     inputs: dict[str, dict[str, Any]] = {}
     kpi_sheet, kpi_rejected = _read_kpi_sheet(the_plan, inputs)
@@ -287,6 +288,7 @@ def read(the_plan: RunPlan) -> ReadResult:
     rejected: dict[tuple[str, int], list[str]] = {}
     warnings: list[str] = []
     rows_read = 0
+    by_columns = list(dict.fromkeys(c.strip() for spec in the_plan.assessment.scoring.by for c in spec.split(",")))
     for export in the_plan.exports:
         raw = ingest.read_table(export.path, format=export.format, options=export.options)
         mapping = load_mapping(export.mapping) if export.mapping else None
@@ -308,7 +310,11 @@ def read(the_plan: RunPlan) -> ReadResult:
                     decimal=export.decimal,
                     variables=the_plan.assessment.variables or None,
                     sha256=record["sha256"],
+                    # A breakdown column the file has is read as such, even one no rule knows.
+                    breakdowns=[c for c in by_columns if c in raw.columns],
                 )
+            except BreakdownError:
+                raise
             except InputError as exc:
                 warnings.append(f"{m.instrument.id}: not in {export.path.name} ({exc.message})")
                 continue
@@ -494,16 +500,9 @@ def _compare(
 
 
 def _wave_slice(rs: Any, wave: str) -> Any:
-    import numpy as np
+    from implassess.ingest.waves import select_wave
 
-    waves = rs.attributes.get("wave")
-    if waves is None:
-        raise ImplassessError(f"{rs.source}: the assessment scores wave {wave!r}, but the file has no 'wave' column.")
-    keep = np.array([w == wave for w in waves], dtype=bool)
-    if not keep.any():
-        found = sorted({w for w in waves if w})
-        raise ImplassessError(f"{rs.source}: no respondent is in wave {wave!r}; the file has waves {found}.")
-    return rs.subset(keep, f"not in wave {wave!r}")
+    return select_wave(rs, wave, set_aside=False)
 
 
 def _check_breakdowns(rs: Any, assessment: Assessment) -> None:
@@ -529,14 +528,9 @@ def _check_breakdowns(rs: Any, assessment: Assessment) -> None:
 
 
 def _refuse_pooled_waves(rs: Any) -> None:
-    """Scoring two waves as one sample would mix before and after; the user must choose."""
-    waves = sorted({w for w in rs.attributes.get("wave", ()) if w})
-    if len(waves) > 1:
-        shown = ", ".join(repr(w) for w in waves)
-        raise ImplassessError(
-            f"{rs.source}: the 'wave' column holds {len(waves)} waves ({shown}); scoring them together would mix "
-            f"before and after. Set [scoring] wave = {waves[0]!r} in the assessment (and compare-wave to compare)."
-        )
+    from implassess.ingest.waves import refuse_pooled_waves
+
+    refuse_pooled_waves(rs, "set [scoring] wave = {wave} in the assessment (and compare-wave to compare)")
 
 
 # -- write -------------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 if TYPE_CHECKING:
-    from implassess.ingest.core import Duplicates
+    from implassess.ingest.core import Duplicates, Invalid
     from implassess.responses import ResponseSet
     from implassess.scoring.pipeline import ScoringResult
 
@@ -57,6 +57,11 @@ def score_export(
     form: str | None = None,
     mapping: Path | None = None,
     duplicates: Duplicates | None = None,
+    wave: str | None = None,
+    invalid: Invalid | None = None,
+    decimal: str | None = None,
+    variables: dict[str, str] | None = None,
+    options: dict[str, Any] | None = None,
     confidence: float = 0.95,
     rwg_null: str = "uniform",
     icc_k: IccK = "mean",
@@ -70,6 +75,11 @@ def score_export(
     Cells that would combine with what earlier runs published from the same respondents are
     hidden too: the release ledger at ``ledger`` (default: ``$IMPLASSESS_LEDGER`` or the
     user's data folder) remembers every release.
+
+    Reading takes the options of :func:`implassess.ingest.read_responses`: ``wave`` names
+    the wave to score (a file of several waves is refused without it), ``options`` go to
+    the reader (``dictionary``, ``encoding``, ``delimiter``, ``sheet``, ``review``), and a
+    column named by ``by`` is read as that attribute.
     """
     from implassess import plugins
     from implassess.formats.norms import load_norms
@@ -91,7 +101,20 @@ def score_export(
         rwg_null=rwg_null,
         icc_k=icc_k,
     )
-    rs = read_responses(responses, instrument, form=form, format=format, mapping=mapping, duplicates=duplicates)
+    rs = read_responses(
+        responses,
+        instrument,
+        form=form,
+        format=format,
+        mapping=mapping,
+        duplicates=duplicates,
+        invalid=invalid,
+        decimal=decimal,
+        variables=variables,
+        options=options,
+        wave=wave,
+        attributes=[c for spec in settings.by for c in spec],
+    )
     inputs: dict[str, dict[str, Any]] = {}
     kpi_values: list[dict[str, Any]] = []
     if kpis is not None:

@@ -131,7 +131,9 @@ def load_360(
     scored = []
     for inst in instruments:
         forms = {f.id for f in inst.forms}
-        rs = read_responses(path, inst, form="rater" if "rater" in forms else None, format=format, mapping=mapping)
+        rs = read_responses(
+            path, inst, form="rater" if "rater" in forms else None, format=format, mapping=mapping, all_waves=True
+        )
         for needed in ("participant", "relationship"):
             if needed not in rs.attributes and any(
                 "personal" in w.lower() and repr(needed) in w.lower() for w in rs.warnings
