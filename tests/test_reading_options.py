@@ -210,3 +210,31 @@ min-group-size = 3
     assert code == 0, out
     groups = next((tmp_path / "run").rglob("groups.csv")).read_text(encoding="utf-8")
     assert "education=degree" in groups and "education=school" in groups
+
+
+def test_run_takes_the_encoding_from_the_assessment(tmp_path: Path, minimal_path: Path) -> None:
+    rows = [
+        ["respondent_id", "site", "p1", "p2"],
+        *[[f"R{i}", "Nordstraße" if i % 2 else "Süd", "4", "5"] for i in range(10)],
+    ]
+    (tmp_path / "latin.csv").write_bytes("\n".join(",".join(r) for r in rows).encode("cp1252"))
+    (tmp_path / "assessment.toml").write_text(
+        f"""format-version = 1
+kind = "assessment"
+instruments = [{json.dumps(str(minimal_path))}]
+
+[client]
+name = "Test client"
+
+[[responses]]
+path = "latin.csv"
+encoding = "cp1252"
+
+[scoring]
+by = ["site"]
+""",
+        encoding="utf-8",
+    )
+    code, out = _invoke("run", str(tmp_path / "assessment.toml"), "--out-dir", str(tmp_path / "run"))
+    assert code == 0, out
+    assert "Nordstraße" in next((tmp_path / "run").rglob("groups.csv")).read_text(encoding="utf-8")

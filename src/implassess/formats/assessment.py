@@ -54,6 +54,14 @@ class ResponseFile:
     """Decimal separator, if not detectable."""
     data_dictionary: str | None = None
     """REDCap data dictionary for REDCap records."""
+    encoding: str | None = None
+    """Text encoding, when not UTF-8 or UTF-16 (``cp1252`` for Excel on Windows)."""
+    delimiter: str | None = None
+    """Delimiter of a text file, when detection is not enough."""
+    sheet: str | None = None
+    """Worksheet of a workbook (name or 1-based number)."""
+    review: Literal["exclude-rejected", "keep"] | None = None
+    """KoboToolbox / ODK Central submissions rejected in review: set aside (default) or keep."""
 
 
 @attrs.frozen

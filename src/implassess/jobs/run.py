@@ -24,6 +24,7 @@ from implassess import plugins
 from implassess._version import __version__
 from implassess.errors import ImplassessError, InputError
 from implassess.formats.assessment import Assessment
+from implassess.formats.mapping import load_mapping
 from implassess.model import Instrument
 from implassess.outputs.lock import folder_lock
 from implassess.outputs.manifest import discard_manifest, output_entries, write_manifest
@@ -220,7 +221,7 @@ def plan(
             path=a.resolve(rf.path),
             key="",
             format=None if rf.format == "auto" else rf.format,
-            options={"dictionary": str(a.resolve(rf.data_dictionary))} if rf.data_dictionary else None,
+            options=_reader_options(a, rf),
             mapping=a.resolve(rf.mapping) if rf.mapping else None,
             form=rf.form,
             duplicates=rf.duplicates,
@@ -275,10 +276,24 @@ def members_of(assessment: Assessment) -> list[Member]:
 # -- read --------------------------------------------------------------------------------------------------------------
 
 
+def _reader_options(a: Assessment, rf: Any) -> dict[str, Any]:
+    """The reader options of one ``[[responses]]`` entry; its mapping file's ``[options]`` fill the gaps."""
+    options: dict[str, Any] = {}
+    if rf.mapping:
+        mf = load_mapping(a.resolve(rf.mapping))
+        options = {
+            k: mf.options[k] for k in ("delimiter", "encoding", "sheet", "dictionary", "review") if k in mf.options
+        }
+    given = {"encoding": rf.encoding, "delimiter": rf.delimiter, "sheet": rf.sheet, "review": rf.review}
+    options.update({k: v for k, v in given.items() if v})
+    if rf.data_dictionary:
+        options["dictionary"] = str(a.resolve(rf.data_dictionary))
+    return options
+
+
 def read(the_plan: RunPlan) -> ReadResult:
     """Read the KPI sheet, each export once (mapped onto every instrument with items), targets and norms."""
     from implassess import ingest
-    from implassess.formats.mapping import load_mapping
     from implassess.formats.norms import load_norms
     from implassess.ingest.attributes import BreakdownError
 
