@@ -22,7 +22,7 @@ from implassess.cli import cli
 from implassess.cli import responses as cli_responses
 from implassess.cli.instruments import instruments
 from implassess.ingest import ingest
-from implassess.outputs.instrument_export import export_instrument, option_codes
+from implassess.outputs.instrument_export import Breakdown, export_instrument, option_codes
 from implassess.readers.redcap import DICTIONARY_COLUMNS, read_dictionary
 from implassess.readers.xlsx import read_sheet
 
@@ -115,7 +115,11 @@ def test_xlsform_workbook_sheets(tmp_path: Path) -> None:
     out = tmp_path / "minimal.xlsx"
     result = run("instruments", "export", MINIMAL, "--format", "xlsform", "-o", out, "--form", "self")
     assert result.exit_code == 0
-    assert result.stderr == f"Wrote the xlsform export of 'minimal' to {out}.\n"
+    assert result.stderr == (
+        f"Wrote the xlsform export of 'minimal' to {out}.\n"
+        "The form asks no breakdown question: give --assessment FILE or --attribute NAME=A,B,... so that "
+        "results can be broken down (e.g. --by site).\n"
+    )
     survey = _sheet(out, "survey")
     assert survey[:6] == [
         ["type", "name", "label", "required", "appearance"],
@@ -125,7 +129,7 @@ def test_xlsform_workbook_sheets(tmp_path: Path) -> None:
         ["select_one agree5", "p1", "I state a measurable goal for the new pathway.", "", "likert"],
         ["select_one agree5", "p2", "My leader protects time for the work.", "", "likert"],
     ]
-    assert survey[-2:] == [["end group"], ["text", "comment", "Any comments?", "", "multiline"]]
+    assert survey[-2:] == [["end group"], ["text", "comment", "Comments", "", "multiline"]]
     assert _sheet(out, "choices") == [
         ["list_name", "name", "label"],
         ["agree5", "1", "Strongly disagree"],
@@ -212,7 +216,7 @@ def test_qualtrics_txt_advanced_format(minimal) -> None:
         "",
     ]
     assert text.count("[[Block:") == 3 and text.count("[[PageBreak]]") == 2
-    assert "[[Question:TextEntry:Essay]]\n[[ID:comment]]\nAny comments?" in text
+    assert "[[Question:TextEntry:Essay]]\n[[ID:comment]]\nComments" in text
 
 
 def _parse_qualtrics(text: str) -> list[dict]:
@@ -292,7 +296,7 @@ def test_redcap_dictionary_columns(minimal, tmp_path: Path) -> None:
         "1, Strongly disagree | 2, Disagree | 3, Neither agree nor disagree | 4, Agree | 5, Strongly agree | "
         "8, Don't know | 9, Not applicable",
     ]  # fmt: skip
-    assert rows[-1][:5] == ["comment", "minimal", "", "notes", "Any comments?"]
+    assert rows[-1][:5] == ["comment", "minimal", "", "notes", "Comments"]
     path = tmp_path / "dictionary.csv"
     path.write_text(result.stdout, encoding="utf-8")
     fields = read_dictionary(path)
@@ -362,3 +366,150 @@ def test_exports_never_carry_a_live_formula(minimal) -> None:
         strings = z.read("xl/sharedStrings.xml").decode("utf-8") if "xl/sharedStrings.xml" in z.namelist() else ""
     assert "<f>" not in sheets
     assert "=HYPERLINK" in sheets + strings
+
+
+# -- breakdown questions ----------------------------------------------------------------------------------
+
+SITES = ("North", "South", "St Mary's")
+BREAKDOWNS = (Breakdown("site", SITES), Breakdown("role", ("nurse", "allied health")))
+
+
+def test_xlsform_asks_the_breakdowns_and_records_the_wave(tmp_path: Path) -> None:
+    out = tmp_path / "form.xlsx"
+    result = run(
+        "instruments", "export", MINIMAL, "--format", "xlsform", "-o", out,
+        "--attribute", "site=North, South,St Mary's", "--attribute", "role=nurse,allied health", "--wave", "follow-up",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"Wrote the xlsform export of 'minimal' to {out}.\n"
+        "Breakdown questions: site (3 answers), role (2 answers).\n"
+        "Every response records wave 'follow-up'.\n"
+    )
+    survey = _sheet(out, "survey")
+    assert survey[:7] == [
+        ["type", "name", "label", "required", "appearance", "calculation"],
+        ["start", "start"],
+        ["end", "end"],
+        ["select_one site", "site", "Site"],
+        ["select_one role", "role", "Role"],
+        ["calculate", "wave", "", "", "", "'follow-up'"],
+        ["begin group", "grp_planning", "Planning", "", "field-list"],
+    ]
+    assert _sheet(out, "choices")[:6] == [
+        ["list_name", "name", "label"],
+        ["site", "North", "North"],
+        ["site", "South", "South"],
+        ["site", "St Mary's", "St Mary's"],
+        ["role", "nurse", "nurse"],
+        ["role", "allied health", "allied health"],
+    ]
+    assert _sheet(out, "settings") == [
+        ["form_title", "form_id", "version"],
+        ["Minimal example", "minimal", "1.0.0-follow_up"],
+    ]
+
+
+def test_xlsform_choice_list_never_takes_a_scale_name(minimal, tmp_path: Path) -> None:
+    out = tmp_path / "form.xlsx"
+    out.write_bytes(export_instrument(minimal, "xlsform", breakdowns=[Breakdown("agree5", ("a", "b"))]))
+    assert _sheet(out, "survey")[3] == ["select_one agree5_list", "agree5", "Agree5"]
+    assert ["agree5_list", "a", "a"] in _sheet(out, "choices")
+
+
+def test_qualtrics_txt_asks_the_breakdowns_first_and_embeds_the_wave(minimal) -> None:
+    text = export_instrument(minimal, "qualtrics-txt", breakdowns=BREAKDOWNS, wave="baseline").decode()
+    assert text.splitlines()[:30] == [
+        "[[AdvancedFormat]]",
+        "",
+        "[[ED:wave:baseline]]",
+        "",
+        "[[Block:About you]]",
+        "",
+        "[[Question:MC:SingleAnswer:Vertical]]",
+        "[[ID:site]]",
+        "Site",
+        "",
+        "[[AdvancedChoices]]",
+        "[[Choice:1]]",
+        "North",
+        "[[Choice:2]]",
+        "South",
+        "[[Choice:3]]",
+        "St Mary's",
+        "",
+        "[[Question:MC:SingleAnswer:Vertical]]",
+        "[[ID:role]]",
+        "Role",
+        "",
+        "[[AdvancedChoices]]",
+        "[[Choice:1]]",
+        "nurse",
+        "[[Choice:2]]",
+        "allied health",
+        "",
+        "[[PageBreak]]",
+        "",
+    ]
+    assert text.splitlines()[30:32] == ["[[Block:Planning]]", ""]
+
+
+def test_redcap_dictionary_has_dropdowns_and_a_hidden_wave(minimal, tmp_path: Path) -> None:
+    text = export_instrument(minimal, "redcap", breakdowns=BREAKDOWNS, wave="baseline").decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert all(len(r) == 18 for r in rows)
+    assert [r[:6] for r in rows[1:5]] == [
+        ["record_id", "minimal", "", "text", "Record ID", ""],
+        ["site", "minimal", "About you", "dropdown", "Site", "1, North | 2, South | 3, St Mary's"],
+        ["role", "minimal", "", "dropdown", "Role", "1, nurse | 2, allied health"],
+        ["wave", "minimal", "", "text", "Wave", ""],
+    ]
+    assert rows[4][17] == "Wave of this distribution. @DEFAULT='baseline' @READONLY @HIDDEN-SURVEY"
+    assert rows[5][:3] == ["p1", "minimal", "Planning"]
+    path = tmp_path / "dictionary.csv"
+    path.write_text(text, encoding="utf-8")
+    fields = read_dictionary(path)
+    assert fields["site"].choices == {"1": "North", "2": "South", "3": "St Mary's"}
+
+
+def test_csv_template_names_the_breakdown_columns(minimal) -> None:
+    header = export_instrument(minimal, "csv-template", breakdowns=[Breakdown("department", ("A", "B"))]).decode()
+    assert header.startswith("respondent_id,submitted_at,department,wave,participant,relationship,p1,")
+    result = run(
+        "instruments", "export", MINIMAL, "--format", "csv-template", "--attribute", "team=a,b", "--wave", "w1"
+    )
+    assert result.stderr == "Breakdown columns: team (2 answers).\nFill the wave column with 'w1'.\n"
+
+
+def test_breakdowns_no_tool_can_carry_are_refused_at_once() -> None:
+    result = run(
+        "instruments", "export", MINIMAL, "--format", "redcap",
+        "--attribute", "Site=a,b", "--attribute", "wave=x,y", "--attribute", "p1=a", "--attribute", "email=a",
+        "--attribute", "role=x,X,a|b", "--attribute", "comment=a", "--attribute", "comment=b", "--wave", "it's",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: The breakdowns cannot be exported:",
+        "  Attribute name 'Site': expected lower-case letters, digits and '_', starting with a letter (it is the "
+        "column name in every survey tool, and REDCap allows no other).",
+        "  Attribute 'wave' is not asked: a wave is fixed for a whole distribution. Give --wave NAME instead.",
+        "  Attribute name 'p1' is also the id of item 'p1'.",
+        "  Attribute name 'email' would be read back as 'personal', not as an attribute; choose another.",
+        "  Attribute 'role': answer 'X' is offered twice.",
+        "  Attribute 'role': answer 'a|b' is blank, has spaces around it or holds '|', '[[' or a line break, which "
+        "some survey tool cannot carry.",
+        "  Attribute name 'comment' names a column every export has already; choose another.",
+        "  Attribute 'comment' is given twice; give it once, with all its answers.",
+        "  Wave \"it's\" is blank, has spaces around it or holds a quote, a bracket, '|' or a line break, which some "
+        "survey tool cannot carry.",
+    ]
+
+
+@pytest.mark.parametrize("spec", ["site", "site=", "=a,b", "site= , "])
+def test_attribute_option_needs_a_name_and_answers(spec: str) -> None:
+    result = run("instruments", "export", MINIMAL, "--format", "redcap", "--attribute", spec)
+    assert result.exit_code == 2
+    assert (
+        f"Invalid value for '--attribute': found {spec!r}; expected NAME=ANSWER,ANSWER,... such as "
+        "site=North,South." in result.output
+    )

@@ -318,7 +318,7 @@ def test_mapping_file_problems_are_reported_together(tmp_path: Path, minimal) ->
         "  answers.'Often': found 'lots'; expected a number or 'missing'.\n"
         "  options.duplicates: found 'first'; expected one of 'reject', 'latest'.\n"
         "  options.speed: unknown option; expected one of format, form, decimal, duplicates, invalid, delimiter, "
-        "encoding, sheet, dictionary."
+        "encoding, sheet, dictionary, review, test-responses, repeats."
     )
 
 

@@ -153,16 +153,23 @@ def test_many_rejections_are_summarised_by_cause_and_column(tmp_path: Path, mini
     code, out = _invoke("responses", "check", str(data), "-i", str(minimal_path))
     assert code == 0
     assert "Unreadable answer in column 'p1': 30 row(s) (rows 2, 3, 4, 5, 6, 7 …)" in out
-    assert out.count("neither a value nor an answer label") == 1
+    assert out.count("neither a value nor an answer label") == 2  # one example, one summary with its fix
+    assert "Column 'p1': 30 row(s) hold 1 different answer(s) the scale does not have: 'maybe' (30)." in out
+    assert "map it in a mapping file's [answers] (such as 'maybe' = 3" in out
     assert "add --rejected-out rejected.csv (30 rows)" in out
 
 
 def test_long_question_headers_are_cut_in_warnings(tmp_path: Path, minimal_path: Path) -> None:
     long = "Please tell us, in as much detail as you like, " * 4
-    data = _write(tmp_path / "long.csv", [["respondent_id", "p1", long], ["R1", "4", "x"]])
+    data = _write(
+        tmp_path / "long.csv",
+        [["respondent_id", "p1", long + "- Platform A", long + "- Platform B"], ["R1", "4", "x", "y"]],
+    )
     rs = read_responses(data, ia.load_instrument(str(minimal_path)))
     warning = next(w for w in rs.warnings if w.startswith("Columns not mapped"))
-    assert long not in warning and "'Please tell us, in as much detail as you like, Please tel...'" in warning
+    assert long not in warning
+    assert "'Please tell us, in as much detail as you … e, Platform A'" not in warning  # cut keeps the end
+    assert "as you like, - Platform A'" in warning and "as you like, - Platform B'" in warning
 
 
 def test_columns_of_other_instruments_are_counted_not_listed(tmp_path: Path) -> None:
@@ -187,7 +194,7 @@ def test_output_piped_into_head_stops_quietly(tmp_path: Path) -> None:
 
 def test_run_reads_a_breakdown_column_no_rule_knows(tmp_path: Path, minimal_path: Path) -> None:
     """``[scoring] by = ["education"]`` in an assessment works like ``--by education``."""
-    data = _write(tmp_path / "two.csv", WAVES)
+    _write(tmp_path / "two.csv", WAVES)
     (tmp_path / "assessment.toml").write_text(
         f"""format-version = 1
 kind = "assessment"
@@ -238,3 +245,35 @@ by = ["site"]
     code, out = _invoke("run", str(tmp_path / "assessment.toml"), "--out-dir", str(tmp_path / "run"))
     assert code == 0, out
     assert "Nordstraße" in next((tmp_path / "run").rglob("groups.csv")).read_text(encoding="utf-8")
+
+
+def test_a_plain_table_that_matches_nothing_points_to_format(tmp_path: Path, minimal_path: Path) -> None:
+    data = _write(tmp_path / "other.csv", [["a", "b"], ["1", "2"]])
+    with pytest.raises(InputError, match=r"read as a plain table; if it is a survey tool's export, name the tool's"):
+        read_responses(data, ia.load_instrument(str(minimal_path)))
+
+
+def test_repeats_and_test_responses_reach_the_reader_from_the_cli_and_a_mapping_file(
+    tmp_path: Path, fixtures: Path
+) -> None:
+    """``--repeats each`` scores every REDCap instance (ids ``1#1`` …); ``--test-responses keep``
+    scores a legacy Qualtrics test response; a mapping file's ``[options]`` do the same."""
+    real = fixtures / "instruments" / "real"
+    code, out = _invoke(
+        "responses", "check", str(fixtures / "exports" / "redcap_repeating.csv"),
+        "-i", str(fixtures / "instruments" / "minimal.toml"), "--repeats", "each", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    assert json.loads(out)["accepted"] == 4
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[options]\nrepeats = "each"\n', encoding="utf-8")
+    code, out = _invoke(
+        "responses", "check", str(fixtures / "exports" / "redcap_repeating.csv"),
+        "-i", str(fixtures / "instruments" / "minimal.toml"), "--mapping", str(mapping), "--json",
+    )  # fmt: skip
+    assert json.loads(out)["accepted"] == 4
+    legacy = [str(fixtures / "exports" / "qualtrics_legacy.csv"), "-i", str(real / "qualtrics_fixtures.toml")]
+    kept = json.loads(_invoke("responses", "check", *legacy, "--test-responses", "keep", "--json")[1])
+    default = json.loads(_invoke("responses", "check", *legacy, "--json")[1])
+    assert (kept["rows_read"], kept["accepted"]) == (8, 7)
+    assert default["accepted"] == 6

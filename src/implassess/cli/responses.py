@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from implassess.cli.reading import echo_rejected, echo_warnings, echo_waves, reader_options, reader_settings, variables
+from implassess.cli.reading import Reading, echo_rejected, echo_warnings, echo_waves, reader_options, variables
 from implassess.errors import ImplassessError
 
 if TYPE_CHECKING:
-    from implassess.ingest.core import Duplicates, Invalid
+    from implassess.ingest.core import Duplicates
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -88,15 +88,7 @@ def responses_check(
     fmt: str | None,
     mapping: Path | None,
     duplicates: Duplicates | None,
-    wave: str | None,
-    invalid: Invalid | None,
-    decimal: str | None,
-    delimiter: str | None,
-    encoding: str | None,
-    sheet: str | None,
-    dictionary: Path | None,
-    review: str | None,
-    var_pairs: tuple[str, ...],
+    reading: Reading,
     rejected_out: Path | None,
     strict: bool,
     as_json: bool,
@@ -113,7 +105,6 @@ def responses_check(
     from implassess.ingest import ingest
     from implassess.outputs.rejected import response_rejections, write_rejected_rows
 
-    options = reader_settings(delimiter=delimiter, encoding=encoding, sheet=sheet, dictionary=dictionary, review=review)
     result = ingest(
         file,
         _instrument(instrument_ref),
@@ -121,11 +112,11 @@ def responses_check(
         mapping=mapping,
         format=fmt,
         duplicates=duplicates,
-        invalid=invalid,
-        decimal=decimal,
-        variables=variables(var_pairs) or None,
-        options=options,
-        wave=wave,
+        invalid=reading.invalid,
+        decimal=reading.decimal,
+        variables=reading.variables(),
+        options=reading.options(),
+        wave=reading.wave,
     )
     rs = result.responses
     if rejected_out is not None:
@@ -290,21 +281,98 @@ def readers_cmd(file: Path | None, as_json: bool) -> None:
 @click.option("--form", default=None, help="Use the item text of this form (e.g. self).")
 @click.option("--var", "var_pairs", multiple=True, metavar="NAME=VALUE", help="Fill an item-text variable.")
 @click.option("--matrix", is_flag=True, help="qualtrics-txt: one matrix question per dimension.")
+@click.option(
+    "--assessment",
+    "assessment_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Ask a question for each breakdown of this assessment ([scoring] by), offering the values its "
+    "response files hold; its [variables] fill item text and its battery picks the form.",
+)
+@click.option(
+    "--attribute",
+    "attribute_specs",
+    multiple=True,
+    metavar="NAME=A,B,...",
+    help="Ask a breakdown question NAME offering the answers A, B ... (e.g. site=North,South). "
+    "Repeatable; replaces the answers --assessment found for NAME.",
+)
+@click.option(
+    "--wave",
+    default=None,
+    metavar="NAME",
+    help="Record this wave with every response without asking it (export one form per wave).",
+)
 def instruments_export(
-    ref: str, fmt: str, output: Path | None, form: str | None, var_pairs: tuple[str, ...], matrix: bool
+    ref: str,
+    fmt: str,
+    output: Path | None,
+    form: str | None,
+    var_pairs: tuple[str, ...],
+    matrix: bool,
+    assessment_path: Path | None,
+    attribute_specs: tuple[str, ...],
+    wave: str | None,
 ) -> None:
     """Export an instrument for a survey tool, keeping item ids so responses read back unmapped.
 
-    Example: implassess instruments export minimal --format xlsform -o minimal.xlsx
+    With --assessment or --attribute the form also asks the breakdown questions (site,
+    role ...), and with --wave it records the wave, so the returned export can be scored
+    --by site with no mapping file.
+
+    Example: implassess instruments export clarity-gaps --format xlsform -o form.xlsx
+    --assessment assessment.toml --wave follow-up
     """
-    from implassess.outputs.instrument_export import export_instrument
+    from implassess.outputs.instrument_export import Breakdown, assessment_breakdowns, export_instrument
 
     inst = _instrument(ref)
-    data = export_instrument(inst, fmt, form=form, variables=variables(var_pairs) or None, matrix=matrix)
+    given: list[Breakdown] = []
+    for spec in attribute_specs:
+        name, sep, rest = spec.partition("=")
+        answers = tuple(a.strip() for a in rest.split(",") if a.strip())
+        if not sep or not name.strip() or not answers:
+            raise click.BadParameter(
+                f"found {spec!r}; expected NAME=ANSWER,ANSWER,... such as site=North,South.",
+                param_hint="'--attribute'",
+            )
+        given.append(Breakdown(name.strip(), answers))
+    fill = variables(var_pairs)
+    breakdowns: list[Breakdown] = given
+    waves: list[str] = []
+    if assessment_path is not None:
+        from implassess.formats.assessment import load_assessment
+        from implassess.jobs.run import members_of
+
+        assessment = load_assessment(assessment_path)
+        breakdowns, waves = assessment_breakdowns(assessment, inst, given)
+        fill = {**assessment.variables, **fill}
+        if form is None:
+            form = next((m.form for m in members_of(assessment) if m.instrument.id == inst.id), None)
+    data = export_instrument(
+        inst, fmt, form=form, variables=fill or None, matrix=matrix, breakdowns=breakdowns, wave=wave
+    )
     if output is None:
         if fmt == "xlsform":
             raise click.UsageError("The xlsform export is a workbook; give a file with -o, e.g. -o form.xlsx.")
         click.echo(data.decode("utf-8"), nl=False)
-        return
-    _write(output, data)
-    click.echo(f"Wrote the {fmt} export of {inst.id!r} to {output}.", err=True)
+    else:
+        _write(output, data)
+        click.echo(f"Wrote the {fmt} export of {inst.id!r} to {output}.", err=True)
+    asked = ", ".join(f"{b.name} ({len(b.choices)} answers)" for b in breakdowns)
+    if breakdowns:
+        click.echo(f"Breakdown {'columns' if fmt == 'csv-template' else 'questions'}: {asked}.", err=True)
+    elif fmt != "csv-template":
+        click.echo(
+            "The form asks no breakdown question: give --assessment FILE or --attribute NAME=A,B,... so that "
+            "results can be broken down (e.g. --by site).",
+            err=True,
+        )
+    if wave is not None:
+        where = "Fill the wave column with" if fmt == "csv-template" else "Every response records wave"
+        click.echo(f"{where} {wave!r}.", err=True)
+    elif waves:
+        click.echo(
+            f"The assessment's responses hold the waves {', '.join(map(repr, waves))}; give --wave NAME so that "
+            "every response to this form records its wave.",
+            err=True,
+        )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import click
 
-from implassess.cli.reading import echo_rejected, echo_warnings, echo_waves, reader_options, reader_settings, variables
+from implassess.cli.reading import Reading, echo_rejected, echo_warnings, echo_waves, reader_options
 
 if TYPE_CHECKING:
     from implassess.ingest.core import Duplicates
@@ -152,15 +152,7 @@ def score(
     form: str | None,
     mapping: Path | None,
     duplicates: Duplicates | None,
-    wave: str | None,
-    invalid: Literal["reject-row", "missing"] | None,
-    decimal: str | None,
-    delimiter: str | None,
-    encoding: str | None,
-    sheet: str | None,
-    dictionary: Path | None,
-    review: str | None,
-    var_pairs: tuple[str, ...],
+    reading: Reading,
     rejected_out: Path | None,
     confidence: float,
     rwg_null: str,
@@ -191,13 +183,11 @@ def score(
         form=form,
         mapping=mapping,
         duplicates=duplicates,
-        wave=wave,
-        invalid=invalid,
-        decimal=decimal,
-        variables=variables(var_pairs) or None,
-        options=reader_settings(
-            delimiter=delimiter, encoding=encoding, sheet=sheet, dictionary=dictionary, review=review
-        ),
+        wave=reading.wave,
+        invalid=reading.invalid,
+        decimal=reading.decimal,
+        variables=reading.variables(),
+        options=reading.options(),
         confidence=confidence,
         rwg_null=rwg_null,
         icc_k=icc_k,

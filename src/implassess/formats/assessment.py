@@ -62,6 +62,10 @@ class ResponseFile:
     """Worksheet of a workbook (name or 1-based number)."""
     review: Literal["exclude-rejected", "keep"] | None = None
     """KoboToolbox / ODK Central submissions rejected in review: set aside (default) or keep."""
+    test_responses: Literal["exclude", "keep"] | None = None
+    """Qualtrics test responses (Status 2): set aside (default) or keep."""
+    repeats: Literal["latest", "first", "each"] | None = None
+    """REDCap repeating forms: the latest instance per record (default), the first, or each."""
 
 
 @attrs.frozen

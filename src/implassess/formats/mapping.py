@@ -82,6 +82,9 @@ OPTION_CHOICES: dict[str, tuple[str, ...] | type] = {
     "encoding": str,
     "sheet": str,
     "dictionary": str,
+    "review": ("exclude-rejected", "keep"),
+    "test-responses": ("exclude", "keep"),
+    "repeats": ("latest", "first", "each"),
 }
 
 
@@ -168,6 +171,8 @@ def load_mapping(path: Path) -> MappingFile:
             options[k] = str(v) if allowed is str else v
     if "dictionary" in options:
         options["dictionary"] = str((path.parent / options["dictionary"]).resolve())
+    if "test-responses" in options:  # the reader's name for it
+        options["test_responses"] = options.pop("test-responses")
     variables: dict[str, str] = {}
     for k, v in _table(raw, "variables", problems).items():
         if not isinstance(v, str):

@@ -3,15 +3,25 @@
 Values come back as floats: the scale value, NaN for a blank, +inf for a non-substantive
 answer ("Don't know") and -inf for an invalid one, so a column of 100,000 cells is
 converted by looking up its few distinct strings once.
+
+An answer that is no label, code or number may still be the machine form of one option's
+label or code (``strongly_agree`` for "Strongly agree", as KoboToolbox and ODK export
+XLSForm choice names): it is read as that option unless two options share the form.
+The invalid answers of a file are counted per column by :func:`summarise_invalid`, so
+thousands of rejected cells can be reported in a few lines with the fix.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from implassess.formats.mapping import answer_key
 from implassess.ingest.personal import looks_personal, shown
@@ -46,6 +56,20 @@ def fmt_value(v: float) -> str:
     return f"{v:g}"
 
 
+def machine_key(text: str) -> str:
+    """Letters and digits only, case-folded and without accents: how a label and its machine
+    forms compare (``Strongly agree``, ``strongly_agree``, ``STRONGLY-AGREE``, ``don_t_know``
+    for "Don't know", ``tres_d_accord`` for "Très d'accord")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+
+
+#: An answer written like an XLSForm choice name: lower-case words joined by ``_``, ``-`` or ``.``.
+_CHOICE_NAME = re.compile(r"[a-z][a-z0-9]*(?:[_\-.][a-z0-9]+)+")
+#: A name a form builder could have given a choice: no spaces, starting with a letter.
+_NAME_LIKE = re.compile(r"[A-Za-z_][\w.\-]*")
+
+
 class AnswerReader:
     """Turns distinct answers on one scale into values; ``reasons`` holds why each invalid one is."""
 
@@ -55,16 +79,27 @@ class AnswerReader:
         overrides: dict[str, float | None],
         choices: dict[str, str],
         decimal: str | None,
+        *,
+        reader: str = "",
     ):
         self.scale = scale
         self.overrides = overrides
         self.choices = choices
         self.decimal = decimal
+        self.reader = reader
+        """Name of the reader of the file: in an ``xlsform`` export any name-like answer may be a choice name."""
         self.labels: dict[str, float] = {}
         self.codes: dict[str, float] = {}
         self.codes_num: dict[float, float] = {}
+        self.machine: dict[str, float] = {}
+        """Machine form (:func:`machine_key`) of each option's label and code → its value."""
+        self.ambiguous: dict[str, list[str]] = {}
+        """Machine forms two or more options share → those options' labels (never guessed)."""
+        owners: dict[str, list[int]] = {}
+        option_values: list[float] = []
         for index, o in enumerate(scale.options):
             v = NONSUB_BASE + index if o.non_substantive or o.value is None else float(o.value)
+            option_values.append(v)
             self.labels.setdefault(answer_key(o.label), v)
             if o.code:
                 self.codes.setdefault(answer_key(o.code), v)
@@ -72,6 +107,15 @@ class AnswerReader:
                     self.codes_num.setdefault(float(o.code), v)
                 except ValueError:
                     pass
+            for text in (o.label, o.code):
+                mk = machine_key(text) if text else ""
+                if mk and index not in owners.setdefault(mk, []):
+                    owners[mk].append(index)
+        for mk, indexes in owners.items():
+            if len(indexes) == 1:
+                self.machine[mk] = option_values[indexes[0]]
+            else:
+                self.ambiguous[mk] = [scale.options[i].label for i in indexes]
         self.values = {float(o.value) for o in scale.substantive() if o.value is not None}
         self.reasons: dict[Any, str] = {}
 
@@ -118,6 +162,17 @@ class AnswerReader:
             return self.labels[k]
         if k in self.codes:
             return self.codes[k]
+        if any(ch.isalpha() for ch in t):
+            # A choice name (strongly_agree) or a label in another case or spacing.
+            mk = machine_key(t)
+            if mk in self.machine:
+                return self.machine[mk]
+            if mk in self.ambiguous:
+                self.reasons[s] = self._not_a_label(s) + (
+                    f" It could stand for any of {', '.join(map(repr, self.ambiguous[mk]))}, so it is not guessed; "
+                    "give the option it stands for a code equal to it."
+                )
+                return INVALID
         try:
             v = _numbers.parse(t, self.decimal)
         except _numbers.NumberError as exc:
@@ -154,10 +209,146 @@ class AnswerReader:
     def _not_a_label(self, s: Any) -> str:
         lo, hi = min(self.values, default=0.0), max(self.values, default=0.0)
         labels = ", ".join(repr(o.label) for o in self.scale.options)
-        return (
+        reason = (
             f"found {shown(s)}, which is neither a value nor an answer label of scale "
             f"{self.scale.id!r}; expected a value from {fmt_value(lo)} to {fmt_value(hi)} or one of {labels}."
         )
+        if self.may_be_choice_name(str(s).strip()) and machine_key(str(s)) not in self.ambiguous:
+            reason += (
+                " It looks like an XLSForm choice name: give the option it stands for a code equal to it, or "
+                "export the answers as labels."
+            )
+        return reason
+
+    def may_be_choice_name(self, text: str) -> bool:
+        """Whether an answer may be an XLSForm choice name: words joined by ``_`` or ``-`` in any
+        export, any name-like answer (``sa``) in a KoboToolbox / ODK / SurveyCTO one."""
+        pattern = _NAME_LIKE if self.reader == "xlsform" else _CHOICE_NAME
+        return pattern.fullmatch(text) is not None
+
+
+# -- invalid answers, counted per column ------------------------------------------------------
+
+#: Distinct invalid answers a summary quotes; the others are counted.
+SHOWN_ANSWERS = 4
+#: Columns a grouped summary names; the others are counted.
+SHOWN_COLUMNS = 6
+
+
+@attrs.frozen
+class InvalidAnswers:
+    """The invalid answers of one column, counted: what stands for thousands of per-row reasons."""
+
+    column: str
+    """The column header."""
+    scale: str
+    """Id of the scale the column's item is answered on."""
+    rows: int
+    """Rows whose cell in this column is invalid."""
+    answers: tuple[tuple[str, int], ...]
+    """Each distinct invalid answer as a message may quote it (``'sa'``, or a description of a
+    personal-looking value), with the number of rows holding it; most frequent first."""
+    choice_names: bool
+    """Whether the answers look like XLSForm choice names (an export of XML values from
+    KoboToolbox, ODK Central or SurveyCTO) rather than labels."""
+    example: str
+    """The per-row reason of the most frequent answer (``found 'sa', which is …``)."""
+
+    def message(self) -> str:
+        """One paragraph: the column, how many rows, the answers found and the fix."""
+        return f"Column {self.column!r}: {self.rows} row(s) hold {_answers_text(self.answers)}. {_fix(self)}"
+
+
+def _answers_text(answers: Sequence[tuple[str, int]]) -> str:
+    shown_ = ", ".join(f"{text} ({n})" for text, n in answers[:SHOWN_ANSWERS])
+    more = f" and {len(answers) - SHOWN_ANSWERS} more" if len(answers) > SHOWN_ANSWERS else ""
+    return f"{len(answers)} different answer(s) the scale does not have: {shown_}{more}"
+
+
+def _fix(s: InvalidAnswers) -> str:
+    if s.choice_names:
+        name = s.answers[0][0]
+        return (
+            f"They look like XLSForm choice names (the export holds XML values, not labels): in the instrument, "
+            f"give each option of scale {s.scale!r} a code equal to its choice name (such as code = {name}), or "
+            "export the data again with labels as the answers."
+        )
+    fix = f"For example, {s.example}"
+    if "neither a value nor an answer label" in s.example and not s.example.startswith("found a value that"):
+        fix += (
+            f" To read such an answer as an option, map it in a mapping file's [answers] (such as "
+            f'{s.answers[0][0]} = 3, or {s.answers[0][0]} = "missing").'
+        )
+    return fix
+
+
+def summarise_invalid(
+    columns: Sequence[str],
+    cells: Sequence[Sequence[Any]],
+    positions: Iterable[tuple[int, int]],
+    readers: Mapping[int, AnswerReader],
+) -> list[InvalidAnswers]:
+    """The invalid answers counted per column, in column order.
+
+    ``positions`` are the (row index, column index) of the invalid cells of ``cells``;
+    ``readers`` gives the :class:`AnswerReader` that read each of those columns (its
+    ``reasons``, scale and file reader: any name-like answer such as ``sa`` in an ``xlsform``
+    export is taken for a choice name, elsewhere only words joined by ``_`` or ``-`` are).
+    """
+    counts: dict[int, Counter[Any]] = {}
+    for r, i in positions:
+        counts.setdefault(i, Counter())[cells[r][i]] += 1
+    out = []
+    for i in sorted(counts):
+        conv = readers[i]
+        ranked = sorted(counts[i].items(), key=lambda kv: (-kv[1], str(kv[0])))
+        texts = [str(v).strip() for v, _ in ranked]
+        names = all(
+            conv.may_be_choice_name(t) and "neither a value nor" in conv.reasons.get(v, "")
+            for t, (v, _) in zip(texts, ranked, strict=True)
+        )
+        quoted: Counter[str] = Counter()
+        for v, n in ranked:  # personal-looking answers are described, so several may read the same
+            quoted[shown(v)] += n
+        out.append(
+            InvalidAnswers(
+                column=columns[i],
+                scale=conv.scale.id,
+                rows=sum(counts[i].values()),
+                answers=tuple(sorted(quoted.items(), key=lambda kv: (-kv[1], kv[0]))),
+                choice_names=names,
+                example=conv.reasons.get(ranked[0][0], ""),
+            )
+        )
+    return out
+
+
+def summary_messages(summaries: Sequence[InvalidAnswers]) -> list[str]:
+    """One message per scale and kind of fix: the columns (with their row counts) and the
+    answers found in them all, so forty columns of choice names make one message, not forty."""
+    groups: dict[tuple[str, bool], list[InvalidAnswers]] = {}
+    for s in summaries:
+        key = (s.scale, s.choice_names) if s.choice_names else (s.column, False)
+        groups.setdefault(key, []).append(s)
+    out = []
+    for members in groups.values():
+        if len(members) == 1:
+            out.append(members[0].message())
+            continue
+        total: Counter[str] = Counter()
+        for s in members:
+            for text, n in s.answers:
+                total[text] += n
+        answers = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+        named = ", ".join(f"{s.column!r} ({s.rows})" for s in members[:SHOWN_COLUMNS])
+        if len(members) > SHOWN_COLUMNS:
+            named += f" and {len(members) - SHOWN_COLUMNS} more"
+        merged = attrs.evolve(members[0], answers=tuple(answers))
+        out.append(
+            f"{len(members)} columns of scale {members[0].scale!r} hold invalid answers (rows per column): {named}. "
+            f"Together they hold {_answers_text(answers)}. {_fix(merged)}"
+        )
+    return out
 
 
 def convert_cells(

@@ -62,9 +62,14 @@ def id_key(text: str) -> str:
     return re.sub(r"[-.\s_]+", "_", unicodedata.normalize("NFKC", text).strip().casefold()).strip("_")
 
 
+#: A Kobo group path written with dots between XLSForm names (``profile.site``), not ``Q1.2`` or a sentence.
+_DOTTED_NAMES = re.compile(r"[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)+")
+
+
 def last_segment(text: str) -> str:
-    """A column name without its group path (``grp/sub/q1`` → ``q1``)."""
-    return re.split(r"[/:]", text)[-1]
+    """A column name without its group path (``grp/sub/q1``, ``grp:q1``, Kobo's ``grp.q1`` → ``q1``)."""
+    tail = re.split(r"[/:]", text)[-1]
+    return tail.rsplit(".", 1)[1] if _DOTTED_NAMES.fullmatch(tail) else tail
 
 
 # -- question text ---------------------------------------------------------------------
@@ -75,6 +80,10 @@ _TOOL_PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 _PUNCT_RE = re.compile(r"[\W_]+")
+#: Question text an export cut short: ``Long question te...`` or ``Long question te... - Statement``.
+_TRUNCATED_RE = re.compile(r"^(?P<head>.*?\S)\s*(?:\.\.\.|…)(?:\s*[-–—]\s*(?P<tail>.*\S))?\s*$", re.DOTALL)
+#: Shortest start (normalized) of a cut text that is matched against the start of an item's text.
+_MIN_TRUNCATED = 20
 
 
 def normalize_text(text: str) -> str:
@@ -137,7 +146,24 @@ class TextIndex:
             hits2 = {(i, f) for p, i, f in self.patterns if p.match(cand)}
             if hits2:
                 return {i for i, _ in hits2}, {f for _, f in hits2}
-        return set(), set()
+        return self._match_truncated(label)
+
+    def _match_truncated(self, label: str) -> tuple[set[str], set[str | None]]:
+        """Items whose text starts as a cut text does and ends with its statement (Qualtrics
+        Insights exports cut question text at about 100 characters: ``… aka, Sca...-Statement 1``)."""
+        cut = _TRUNCATED_RE.match(label)
+        if cut is None:
+            return set(), set()
+        head, tail = normalize_text(cut.group("head")), normalize_text(cut.group("tail") or "")
+        if len(head) < _MIN_TRUNCATED:
+            return set(), set()
+        hits = {
+            hit
+            for text, found in self.exact.items()
+            if text.startswith(head) and len(text) > len(head) + len(tail) and (not tail or text.endswith(" " + tail))
+            for hit in found
+        }
+        return {i for i, _ in hits}, {f for _, f in hits}
 
 
 # -- well-known headers ---------------------------------------------------------------

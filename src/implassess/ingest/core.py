@@ -23,7 +23,14 @@ from implassess import plugins
 from implassess.contracts import RawTable, RejectedRow, ResponseReader
 from implassess.errors import ImplassessError, InputError, NotFoundError
 from implassess.formats.mapping import MappingFile, check_mapping_targets, load_mapping
-from implassess.ingest.answers import INVALID, NONSUB_BASE, AnswerReader, convert_cells
+from implassess.ingest.answers import (
+    INVALID,
+    NONSUB_BASE,
+    AnswerReader,
+    convert_cells,
+    summarise_invalid,
+    summary_messages,
+)
 from implassess.ingest.attributes import wanted_attributes
 from implassess.ingest.columns import (
     ROLE_COMMENT,
@@ -39,7 +46,7 @@ from implassess.ingest.columns import (
     vouched_columns,
 )
 from implassess.ingest.personal import looks_personal, personal_cells, pseudonym, redact
-from implassess.ingest.rows import find_duplicates
+from implassess.ingest.rows import find_duplicates, settle_record_rows
 from implassess.ingest.waves import one_wave
 from implassess.outputs.files import sha256_file
 from implassess.readers._text import HEAD_BYTES, delimiter_name, ragged_reason
@@ -241,7 +248,7 @@ def ingest(
     # An argument given explicitly wins over the mapping file's [options], which win over defaults.
     explicit = {"form": form, "format": format, "decimal": decimal, "duplicates": duplicates, "invalid": invalid}
     settings = {k: (v if v is not None else opts.get(k)) for k, v in explicit.items()}
-    reader_opts: dict[str, Any] = {k: opts[k] for k in ("delimiter", "encoding", "sheet", "dictionary") if k in opts}
+    reader_opts: dict[str, Any] = {k: opts[k] for k in READER_OPTIONS if k in opts}
     reader_opts.update(options or {})
     with _gc_paused():
         result = _ingest(path, instrument, mf, settings, reader_opts, variables, attributes)
@@ -306,6 +313,9 @@ def _ingest(
     )
 
 
+#: Options a mapping file's ``[options]`` hands to the reader.
+READER_OPTIONS = ("delimiter", "encoding", "sheet", "dictionary", "review", "test_responses", "repeats")
+
 #: Panel reference headers (loose form): personal, but they identify repeated submissions.
 PANEL_REFERENCES = frozenset({"externalreference", "externaldatareference"})
 
@@ -348,9 +358,10 @@ def map_table(
     n = len(rows)
     rownums = list(map(itemgetter(0), rows))
     cells = list(map(itemgetter(1), rows))
-    values, nonsub, reasons, invalid_notes = _convert(
+    values, nonsub, reasons, invalid_notes, invalid_summary = _convert(
         cells, rownums, item_cols, instrument, raw, mapping, decimal, invalid
     )
+    notes += invalid_summary
 
     def column(i: int) -> list[Any]:
         return list(map(itemgetter(i), cells))
@@ -380,6 +391,16 @@ def map_table(
                 f"{len(hidden)} respondent id(s) in {cols[id_col]!r} look like personal data (an e-mail address, "
                 "phone number or the like); each is replaced by a pseudonym ('id-' and a short hash of it), so it "
                 "reaches no output while repeated submissions are still caught."
+            )
+        if "record_rows" in raw.meta:  # a record on several rows: REDCap events and repeating forms
+            settle_record_rows(
+                raw.meta["record_rows"],
+                [cols[i] for i, _ in item_cols],
+                ids,
+                rownums,
+                reasons,
+                lambda c: column(cols.index(c)),
+                notes,
             )
         find_duplicates(
             ids,
@@ -504,7 +525,7 @@ def _convert(
     mapping: MappingFile | None,
     decimal: str | None,
     invalid: str,
-) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]], list[str]]:
+) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]], list[str], list[str]]:
     """Item cells → values (respondents × items), and reasons per row index for invalid or empty rows.
 
     Columns answered on the same scale with the same overrides are converted together:
@@ -527,12 +548,15 @@ def _convert(
     answered = np.zeros(n, dtype=np.int64)
     invalid_at: list[tuple[int, int]] = []
     reason_of: dict[int, dict[Any, str]] = {}
+    reader_of: dict[int, AnswerReader] = {}
     for members in groups.values():
         i0, j0 = members[0]
         overrides = dict(mapping.answers) if mapping else {}
         if mapping and items[j0].id in mapping.item_answers:
             overrides.update(mapping.item_answers[items[j0].id])
-        conv = AnswerReader(instrument.scale_for(items[j0]), overrides, choices.get(cols[i0], {}), decimal)
+        conv = AnswerReader(
+            instrument.scale_for(items[j0]), overrides, choices.get(cols[i0], {}), decimal, reader=raw.format
+        )
         idx = [i for i, _ in members]
         k = len(idx)
         pick: Callable[[Sequence[Any]], Any]
@@ -547,6 +571,7 @@ def _convert(
         if conv.reasons:
             for c, (i, _) in enumerate(members):
                 reason_of[i] = conv.reasons
+                reader_of[i] = conv
                 invalid_at += [(r, i) for r in np.flatnonzero(block[:, c] == INVALID).tolist()]
         block[np.isinf(block)] = np.nan
         set_apart = block >= NONSUB_BASE
@@ -573,7 +598,15 @@ def _convert(
     for r in np.flatnonzero(answered == 0).tolist():
         if r not in reasons:
             reasons[r] = [f"No item answered: all {k} item columns ({names}) are blank; expected at least one answer."]
-    return values, nonsub, reasons, invalid_notes
+    # A column of thousands of invalid cells (choice names, an unmapped recode) is summarised once, with its fix.
+    summaries = [
+        s for s in summarise_invalid(cols, cells, invalid_at, reader_of) if s.choice_names or s.rows >= _SUMMARISED_FROM
+    ]
+    return values, nonsub, reasons, invalid_notes, summary_messages(summaries)
+
+
+#: Invalid cells in one column from which the warnings summarise the column (choice names always).
+_SUMMARISED_FROM = 10
 
 
 def _fit_rows(raw: RawTable) -> tuple[list[tuple[int, tuple[Any, ...]]], list[RejectedRow]]:
@@ -621,6 +654,24 @@ def _nothing_mapped(raw: RawTable, instrument: Instrument) -> str:
     if len(raw.columns) == 1 and "delimiter" in raw.meta:
         msg += f" The file splits into a single column with the {delimiter_name(raw.meta['delimiter'])} delimiter; "
         msg += "is it delimited by something else? Pass --delimiter."
+    if raw.format in ("csv", "xlsx") and not (len(raw.columns) == 1 and "delimiter" in raw.meta):
+        # Read as a plain table: a survey tool's export that detection missed reads right with its own reader.
+        try:
+            scores = sniff_scores(Path(raw.source)) if Path(raw.source).is_file() else {}
+        except OSError:
+            scores = {}
+        others = [name for name, score in scores.items() if score > 0 and name not in ("csv", "xlsx", "kpi")]
+        if others:
+            msg += (
+                f" The file was read as a plain table ({raw.format!r}); if it is a survey tool's export, name the "
+                f"tool's reader: --format {others[0]} (readers that recognise something of it: "
+                f"{', '.join(others[:3])}; `implassess readers FILE` lists them all)."
+            )
+        else:
+            msg += (
+                " The file was read as a plain table; if it is a survey tool's export, name the tool's reader "
+                "with --format (`implassess readers` lists them)."
+            )
     return redact(msg)  # a header row read from the wrong line can hold answers
 
 
@@ -715,7 +766,8 @@ def _warnings(
 
 def _headers(columns: Sequence[str], limit: int) -> str:
     """Column headers for a message: quoted, long question texts cut, at most ``limit`` of them."""
-    shown = [repr(c if len(c) <= 60 else c[:57].rstrip() + "...") for c in columns[:limit]]
+    # Cut in the middle: matrix columns share the question and differ in the statement at the end.
+    shown = [repr(c if len(c) <= 72 else c[:40].rstrip() + " … " + c[-28:].lstrip()) for c in columns[:limit]]
     more = f" and {len(columns) - limit} more" if len(columns) > limit else ""
     return ", ".join(shown) + more
 

@@ -307,8 +307,15 @@ def _kinds(words: list[str]) -> tuple[list[str], set[str], bool]:
     return kinds, used, strong
 
 
+#: Words that, last in a header, make it a flag about personal data rather than the data
+#: itself: REDCap's ``next_of_kin_confirmed`` (a yes/no radio), ``email_verified``.
+_STATUS_LAST = _words("confirmed verified validated")
+
+
 def _judge(words: list[str], machine: bool) -> str | None:
     """The kind of personal data ``words`` name, or None."""
+    if len(words) > 1 and words[-1] in _STATUS_LAST:
+        return None
     kinds, used, strong = _kinds(words)
     if not kinds:
         return None

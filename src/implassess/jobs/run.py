@@ -25,6 +25,7 @@ from implassess._version import __version__
 from implassess.errors import ImplassessError, InputError
 from implassess.formats.assessment import Assessment
 from implassess.formats.mapping import load_mapping
+from implassess.ingest.core import READER_OPTIONS
 from implassess.model import Instrument
 from implassess.outputs.lock import folder_lock
 from implassess.outputs.manifest import discard_manifest, output_entries, write_manifest
@@ -221,7 +222,7 @@ def plan(
             path=a.resolve(rf.path),
             key="",
             format=None if rf.format == "auto" else rf.format,
-            options=_reader_options(a, rf),
+            options=reader_options(a, rf),
             mapping=a.resolve(rf.mapping) if rf.mapping else None,
             form=rf.form,
             duplicates=rf.duplicates,
@@ -276,15 +277,20 @@ def members_of(assessment: Assessment) -> list[Member]:
 # -- read --------------------------------------------------------------------------------------------------------------
 
 
-def _reader_options(a: Assessment, rf: Any) -> dict[str, Any]:
+def reader_options(a: Assessment, rf: Any) -> dict[str, Any]:
     """The reader options of one ``[[responses]]`` entry; its mapping file's ``[options]`` fill the gaps."""
     options: dict[str, Any] = {}
     if rf.mapping:
         mf = load_mapping(a.resolve(rf.mapping))
-        options = {
-            k: mf.options[k] for k in ("delimiter", "encoding", "sheet", "dictionary", "review") if k in mf.options
-        }
-    given = {"encoding": rf.encoding, "delimiter": rf.delimiter, "sheet": rf.sheet, "review": rf.review}
+        options = {k: mf.options[k] for k in READER_OPTIONS if k in mf.options}
+    given = {
+        "encoding": rf.encoding,
+        "delimiter": rf.delimiter,
+        "sheet": rf.sheet,
+        "review": rf.review,
+        "test_responses": rf.test_responses,
+        "repeats": rf.repeats,
+    }
     options.update({k: v for k, v in given.items() if v})
     if rf.data_dictionary:
         options["dictionary"] = str(a.resolve(rf.data_dictionary))

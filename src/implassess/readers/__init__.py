@@ -8,7 +8,10 @@ are registered by :mod:`implassess.default_plugins.readers`, through the same
 ``register_readers`` hook a third-party plugin uses.
 
 Options a reader understands (all optional): ``delimiter``, ``encoding``, ``sheet``
-(XLSX sheet name or 1-based number), ``dictionary`` (REDCap data dictionary path).
+(XLSX sheet name or 1-based number), ``dictionary`` (REDCap data dictionary path),
+``repeats`` (REDCap repeating forms: ``latest``, ``first``, ``each``), ``review``
+(KoboToolbox / ODK review states: ``exclude-rejected``, ``keep``), ``test_responses``
+(Qualtrics Status 2: ``exclude``, ``keep``).
 Unknown options are ignored.
 """
 

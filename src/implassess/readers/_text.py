@@ -388,6 +388,12 @@ def table_from_records(
     meta["notes"] = list(meta.get("notes", [])) + notes
     meta["header_rows"] = header_rows
     table = build_table(source, fmt, columns, records, start + header_rows, meta=meta, pad="sheet" in meta)
+    # A repeated header is renamed "Text (2)", but its question text is still "Text": it matches
+    # the same item as the first copy, so the clash is reported instead of one copy going unread.
+    for name, cell in zip(columns, headers[0], strict=False):
+        text = _SPACE_RE.sub(" ", cell).strip().lstrip("\ufeff")
+        if text and text != name:
+            table.labels[name] = text
     return table, headers
 
 

@@ -1,16 +1,26 @@
 """REDCap records exports, read with the project's data dictionary.
 
-Records are keyed by ``record_id`` (the project's first field). A raw export holds choice
-codes; give the data dictionary (option ``dictionary``, ``--dictionary``) so codes such as
-``1`` read as the choice labels the dictionary declares (``1, Strongly disagree | 2, …``)
-and columns can also be matched by their field labels. Fields the dictionary marks as
-identifiers, and text fields it validates as an e-mail address, phone number or postcode,
-are personal data and are dropped.
+The first column is the record id, whatever its name (``record_id``, ``study_id``,
+``participant_id`` …). A raw export holds choice codes; the data dictionary (option
+``dictionary``, ``--dictionary``, or a file beside the export named as REDCap names it)
+says what they mean, so code ``1`` reads as the label the dictionary declares
+(``1, Strongly disagree | 2, …``) and columns can be matched by their field labels. Fields
+the dictionary marks as identifiers, and text fields it validates as an e-mail address,
+phone number or postcode, are personal data and are dropped.
+
+REDCap's own columns: ``redcap_event_name`` is the wave (without its ``_arm_N``; the arm
+becomes the attribute ``arm`` when the file has several), ``redcap_repeat_instrument`` and
+``redcap_repeat_instance`` say which rows are instances of a repeating form (option
+``repeats``: ``latest``, ``first`` or ``each``), ``redcap_data_access_group`` is an
+attribute, ``redcap_survey_identifier`` is personal. Which row answers which form is
+settled in the mapping step (:func:`implassess.ingest.rows.settle_record_rows`), which
+knows the instrument's items.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,179 +28,296 @@ import attrs
 
 from implassess.contracts import RawTable
 from implassess.errors import InputError
-from implassess.readers._text import table_from_records, text_records
+from implassess.readers._redcap_project import (
+    CHECKBOX_CHOICES,
+    CHECKBOX_SEP,
+    COMPLETE,
+    DATA_ACCESS_GROUP,
+    DICTIONARY_COLUMNS,
+    EVENT,
+    REPEAT_INSTANCE,
+    REPEAT_INSTRUMENT,
+    SURVEY_IDENTIFIER,
+    SYSTEM_COLUMNS,
+    TIMESTAMP,
+    Field,
+    check_dictionary,
+    describes,
+    dictionary_candidates,
+    layout,
+    read_dictionary,
+)
+from implassess.readers._text import table_from_records
 from implassess.readers.xlsx import any_head_rows, any_records
 
-#: The 18 columns of a REDCap data dictionary, in order.
-DICTIONARY_COLUMNS = (
-    "Variable / Field Name",
-    "Form Name",
-    "Section Header",
-    "Field Type",
-    "Field Label",
-    "Choices, Calculations, OR Slider Labels",
-    "Field Note",
-    "Text Validation Type OR Show Slider Number",
-    "Text Validation Min",
-    "Text Validation Max",
-    "Identifier?",
-    "Branching Logic (Show field only if...)",
-    "Required Field?",
-    "Custom Alignment",
-    "Question Number (surveys only)",
-    "Matrix Group Name",
-    "Matrix Ranking?",
-    "Field Annotation",
-)
+__all__ = ["DICTIONARY_COLUMNS", "REPEATS", "Field", "RedcapReader", "find_dictionary", "read_dictionary"]
 
-_NEEDED = {"variable": 0, "form": 1, "type": 3, "label": 4, "choices": 5, "identifier": 10}
-#: Text validation types (REDCap's names) that make a field personal whatever its name.
-_PERSONAL_VALIDATION = ("email", "phone", "zipcode", "postalcode")
-_TAG_RE = re.compile(r"<[^>]+>")
-
-_SYSTEM = {
-    "redcap_event_name": "ignore",
-    "redcap_repeat_instrument": "ignore",
-    "redcap_repeat_instance": "ignore",
-    "redcap_data_access_group": "ignore",
-    "redcap_survey_identifier": "personal",
-}
+#: How instances of a repeating form that holds the items are scored (option ``repeats``).
+REPEATS = ("latest", "first", "each")
+#: The column the reader adds for the arm of a multi-arm longitudinal project.
+ARM_COLUMN = "redcap_arm"
+#: Breakdown attributes (by header) that describe a record, not one of its rows, so one value
+#: entered on one row (the enrolment event's) holds for the record's other rows.
+RECORD_ATTRIBUTES = ("site", "role", "cohort", "team", "department")
+#: What REDCap writes in a survey timestamp when the survey was started but not submitted.
+NOT_COMPLETED = "[not completed]"
+_ARM_RE = re.compile(r"^(?P<event>.+)_arm_(?P<arm>\d+)$")
 
 
-@attrs.frozen
-class Field:
-    """One field of a REDCap data dictionary."""
+def find_dictionary(path: Path, columns: tuple[str, ...], notes: list[str]) -> tuple[dict[str, Field], Path | None]:
+    """The data dictionary beside ``path`` that describes its columns, if exactly one does.
 
-    name: str
-    """Variable name."""
-    form: str
-    """Instrument (form) the field belongs to."""
-    type: str
-    """Field type: radio, dropdown, text, notes …"""
-    label: str
-    """Field label, HTML tags removed."""
-    choices: dict[str, str] = attrs.field(factory=dict)
-    """Choice code → label, for radio, dropdown and checkbox fields."""
-    identifier: bool = False
-    """Marked as an identifier, or validated as an e-mail address, phone number or postcode (personal data)."""
-
-
-def read_dictionary(path: Path) -> dict[str, Field]:
-    """Fields of a REDCap data dictionary CSV, by variable name."""
-    source = str(path)
-    plain, _ = text_records(path, {})
-    records = [(k + 1, r) for k, r in enumerate(plain) if any(c.strip() for c in r)]
-    if not records:
-        raise InputError(source, "The data dictionary is empty; expected REDCap's 18 dictionary columns.")
-    header = [c.strip().casefold() for c in records[0][1]]
-    index: dict[str, int] = {}
-    for key, pos in _NEEDED.items():
-        found = next((i for i, h in enumerate(header) if h.startswith(_prefix(key))), None)
-        if found is None:
-            raise InputError(
-                source,
-                f"Column {DICTIONARY_COLUMNS[pos]!r} not found; expected a REDCap data dictionary with the "
-                f"columns {', '.join(repr(c) for c in DICTIONARY_COLUMNS[:6])} …",
-                row=records[0][0],
-            )
-        index[key] = found
-    validation = next((i for i, h in enumerate(header) if h.startswith("text validation type")), None)
-    fields: dict[str, Field] = {}
-    for rownum, rec in records[1:]:
-        cell = {k: (rec[i].strip() if i < len(rec) else "") for k, i in index.items()}
-        name = cell["variable"]
-        if not name:
+    Candidates are named as REDCap or people name them (see
+    :func:`~implassess.readers._redcap_project.dictionary_candidates`); one is used only
+    when its first field is the export's first column and its fields cover every other
+    column. Why a candidate was not used goes to ``notes``.
+    """
+    fitting: list[tuple[Path, dict[str, Field]]] = []
+    unused: list[str] = []
+    for candidate in dictionary_candidates(path):
+        try:
+            fields = read_dictionary(candidate)
+        except InputError as exc:
+            unused.append(f"{candidate.name!r} ({exc.message})")
             continue
-        choices: dict[str, str] = {}
-        if cell["type"] in ("radio", "dropdown", "checkbox") and cell["choices"]:
-            for piece in cell["choices"].split("|"):
-                code, sep, label = piece.strip().partition(",")
-                if not sep or not code.strip():
-                    raise InputError(
-                        source,
-                        f"Found choice {piece.strip()!r}; expected 'code, label' pairs separated by '|', "
-                        "e.g. '1, Strongly disagree | 2, Disagree'.",
-                        row=rownum,
-                        column=DICTIONARY_COLUMNS[5],
-                    )
-                choices[code.strip()] = _TAG_RE.sub("", label).strip()
-        check = rec[validation].strip().casefold() if validation is not None and validation < len(rec) else ""
-        fields[name] = Field(
-            name=name,
-            form=cell["form"],
-            type=cell["type"],
-            label=_TAG_RE.sub("", cell["label"]).strip(),
-            choices=choices,
-            identifier=cell["identifier"].casefold() in ("y", "yes", "1")
-            or (cell["type"] == "text" and check.startswith(_PERSONAL_VALIDATION)),
+        why = describes(columns, fields)
+        if why is None:
+            fitting.append((candidate, fields))
+        else:
+            unused.append(f"{candidate.name!r} ({why})")
+    if len(fitting) == 1:
+        found, fields = fitting[0]
+        notes.append(
+            f"Read with the data dictionary found beside the export, {found.name!r} ({len(fields)} fields), so "
+            "choice codes read as its labels; give --dictionary to use another."
         )
-    return fields
-
-
-def _prefix(key: str) -> str:
-    return {
-        "variable": "variable",
-        "form": "form name",
-        "type": "field type",
-        "label": "field label",
-        "choices": "choices",
-        "identifier": "identifier",
-    }[key]
+        return fields, found
+    if fitting:
+        names = ", ".join(repr(p.name) for p, _ in fitting)
+        notes.append(
+            f"{len(fitting)} data dictionaries beside the export describe it ({names}); none is used, because "
+            "which one is current is not clear. Give one with --dictionary."
+        )
+    elif unused:
+        notes.append("Not used as the export's data dictionary: " + "; ".join(unused) + ".")
+    return {}, None
 
 
 class RedcapReader:
-    """REDCap "Export data" CSV (raw codes or labels), optionally with the data dictionary."""
+    """REDCap "Export data" CSV (raw codes or labels), read with the project's data dictionary."""
 
     name = "redcap"
-    description = "REDCap records (record_id first); option dictionary=PATH maps choice codes to labels."
+    description = (
+        "REDCap records (record id first; redcap_*, *_complete columns), codes read through the data dictionary "
+        "(--dictionary, or one beside the export)."
+    )
 
     def sniff(self, path: Path, head: bytes) -> float:
-        rows = any_head_rows(path, head, 1)
+        rows = any_head_rows(path, head, 6)
         if not rows or not rows[0]:
             return 0.0
         header = rows[0]
-        if "redcap_event_name" in header or "redcap_repeat_instrument" in header:
-            return 0.85
-        if header[0] == "record_id":
-            return 0.8
-        if any(h.endswith("_complete") for h in header):
-            return 0.5
-        return 0.0
+        if any(h in SYSTEM_COLUMNS for h in header):
+            return 0.9  # REDCap's own column names
+        score = 0.8 if header[0] == "record_id" else 0.0
+        complete = [i for i, h in enumerate(header) if h.endswith(COMPLETE) and len(h) > len(COMPLETE)]
+        if complete:
+            statuses = {str(row[i]).strip() for row in rows[1:] for i in complete if i < len(row)}
+            # A form status is 0 (incomplete), 1 (unverified) or 2 (complete), or blank where a
+            # form is not collected; anything else says the column is something else.
+            if not statuses <= {"", "0", "1", "2"}:
+                return max(score, 0.2)
+            evidence = 0.35
+            if header[-1].endswith(COMPLETE):
+                evidence += 0.25  # every form's columns end with its status column
+            names = {header[i][: -len(COMPLETE)] for i in complete}
+            if any(h.endswith(TIMESTAMP) and h[: -len(TIMESTAMP)] in names for h in header):
+                evidence += 0.15  # a survey's timestamp beside its status
+            if len(complete) > 1:
+                evidence += 0.1
+            if any(CHECKBOX_SEP in h.strip("_") for h in header):
+                evidence += 0.1
+            score = max(score, min(evidence, 0.9))
+        return score
 
     def read(self, path: Path, options: dict[str, Any]) -> RawTable:
+        source = str(path)
+        repeats = options.get("repeats") or "latest"
+        if repeats not in REPEATS:
+            raise InputError(source, f"Option repeats is {repeats!r}; expected one of {', '.join(map(repr, REPEATS))}.")
         records, meta = any_records(path, options)
-        table, _ = table_from_records(str(path), self.name, records, meta=meta)
+        table, _ = table_from_records(source, self.name, records, meta=meta)
         cols = table.columns
-        roles = {c: r for c, r in _SYSTEM.items() if c in cols}
-        fields: dict[str, Field] = {}
+        notes: list[str] = table.meta["notes"]
+        dictionary: Path | None = None
         if options.get("dictionary"):
-            fields = read_dictionary(Path(options["dictionary"]))
-            table.meta["dictionary"] = str(options["dictionary"])
-        forms = {f.form for f in fields.values()}
-        for c in cols:
-            base = c[: -len("_complete")] if c.endswith("_complete") else None
-            if base is not None and (base in forms or not fields):
+            dictionary = Path(options["dictionary"])
+            fields = read_dictionary(dictionary)
+            notes += check_dictionary(path, dictionary, cols, fields)
+        else:
+            fields, dictionary = find_dictionary(path, cols, notes)
+        if dictionary is not None:
+            table.meta["dictionary"] = str(dictionary)
+        lay = layout(cols, fields)
+
+        roles: dict[str, str] = {cols[0]: "respondent-id"}  # REDCap's first column is always the record id
+        if EVENT in cols:
+            roles[EVENT] = "attribute:wave"
+        for c in (REPEAT_INSTRUMENT, REPEAT_INSTANCE):
+            if c in cols:
                 roles[c] = "ignore"
-            elif c.endswith("_timestamp") and (c[: -len("_timestamp")] in forms or not fields):
-                roles[c] = "submitted-at"
-            elif "___" in c and c.split("___")[0] in fields:
-                roles[c] = "ignore"
-        first = next(iter(fields), None)
-        if first in cols:
-            roles[first] = "respondent-id"
-        elif "record_id" in cols:
-            roles["record_id"] = "respondent-id"
+        if DATA_ACCESS_GROUP in cols:
+            roles[DATA_ACCESS_GROUP] = "attribute"
+        if SURVEY_IDENTIFIER in cols:
+            roles[SURVEY_IDENTIFIER] = "personal"
+        for c in lay.status.values():
+            roles[c] = "ignore"
+        for c in lay.checkboxes:
+            roles.setdefault(c, "ignore")
+        # One survey timestamp is the submission date; with several (one per survey form) none
+        # is, since which form a row answers is only known once the items are (and a record
+        # appears once per event and instance, so no date is needed to settle duplicates).
+        for c in lay.timestamps.values():
+            roles[c] = "submitted-at" if len(lay.timestamps) == 1 else "ignore"
+
         choices: dict[str, dict[str, str]] = {}
         for c in cols:
             f = fields.get(c)
+            if f is None and c in lay.checkboxes and (f := fields.get(c.partition(CHECKBOX_SEP)[0])) is not None:
+                code = c.partition(CHECKBOX_SEP)[2]
+                choices[c] = CHECKBOX_CHOICES
+                table.labels[c] = f"{f.label} ({f.choices.get(code, code)})"
+                if f.identifier:
+                    roles[c] = "personal"
+                continue
             if f is None:
                 continue
-            if f.identifier and roles.get(c) != "respondent-id":
+            if f.identifier and c != cols[0]:
                 roles[c] = "personal"
             if f.choices:
                 choices[c] = f.choices
             if f.label:
                 table.labels[c] = f.label
+
+        table = _rewrite_rows(table, lay.timestamps.values(), roles, notes)
         table.meta["roles"] = roles
         table.meta["choices"] = choices
+        table.meta["record_rows"] = {
+            "forms": lay.forms,
+            "status": lay.status,
+            "event": EVENT if EVENT in cols else None,
+            "arm": ARM_COLUMN if ARM_COLUMN in table.columns and ARM_COLUMN not in cols else None,
+            "repeat": (REPEAT_INSTRUMENT, REPEAT_INSTANCE)
+            if REPEAT_INSTRUMENT in cols and REPEAT_INSTANCE in cols
+            else None,
+            "repeats": repeats,
+            "codes_unknown": not fields,
+            "dictionary_name": _dictionary_name(path),
+        }
         return table
+
+
+def _dictionary_name(path: Path) -> str:
+    """The name a dictionary beside ``path`` is looked for under (for messages)."""
+    m = re.match(r"^(?P<project>.+?)_DATA_(?:LABELS_)?(?P<date>\d{4}-\d{2}-\d{2})_\d{4}$", path.stem, re.IGNORECASE)
+    if m:
+        return f"{m['project']}_DataDictionary_{m['date']}.csv"
+    if path.stem.casefold().endswith("_data"):
+        return f"{path.stem[: -len('_data')]}_dictionary.csv"
+    return f"{path.stem}_dictionary.csv"
+
+
+def _rewrite_rows(table: RawTable, timestamps: Iterable[str], roles: dict[str, str], notes: list[str]) -> RawTable:
+    """The rows as the mapping step needs them.
+
+    - Events without their arm, and the arm as a column of its own when there are several.
+    - Survey timestamps REDCap marks ``[not completed]`` read as blank.
+    - A breakdown attribute (``site``, ``role`` … by its header) entered once per record,
+      on the enrolment event's row or the record's row of forms that do not repeat, is
+      filled into the record's other rows, which hold the answers of later events and
+      repeating forms; only when the record has one value for it.
+    """
+    cols = table.columns
+    stamp_at = [cols.index(c) for c in timestamps]
+    event_at = cols.index(EVENT) if EVENT in cols else None
+    split: dict[Any, tuple[Any, str | None]] = {}
+    if event_at is not None:
+        for v in {cells[event_at] for _, cells in table.rows}:
+            m = _ARM_RE.match(str(v).strip()) if v is not None else None
+            split[v] = (m["event"], m["arm"]) if m else (v, None)
+    arms = sorted({a for _, a in split.values() if a is not None}, key=int)
+    add_arm = len(arms) > 1 and "arm" not in cols
+    if len(arms) > 1 and not add_arm:
+        notes.append(
+            f"The events belong to {len(arms)} arms, but the file already has a column 'arm'; the arm of an "
+            f"event is not added as an attribute (see {EVENT!r} for it)."
+        )
+    fills = _record_values(table, notes) if event_at is not None or REPEAT_INSTRUMENT in cols else {}
+    changes_event = any(e != v for v, (e, _) in split.items())
+    blanks = any(str(cells[i]).strip().casefold() == NOT_COMPLETED for _, cells in table.rows for i in stamp_at)
+    if not (changes_event or add_arm or blanks or fills):
+        return table
+    rows = []
+    for rownum, cells in table.rows:
+        new = list(cells)
+        for i in stamp_at:
+            if str(new[i]).strip().casefold() == NOT_COMPLETED:
+                new[i] = ""
+        for i, values in fills.items():
+            if _blank(new[i]) and (v := values.get(_text(cells[0]))) is not None:
+                new[i] = v
+        if event_at is not None:
+            event, arm = split[cells[event_at]]
+            new[event_at] = event
+            if add_arm:
+                new.append(arm or "")
+        rows.append((rownum, tuple(new)))
+    columns = cols
+    if add_arm:
+        columns = (*cols, ARM_COLUMN)
+        roles[ARM_COLUMN] = "attribute:arm"
+        table.labels[ARM_COLUMN] = "Arm (from the event name)"
+        # Rows the text reader set aside keep their cells for naming the record; one more cell.
+        kept = table.meta.get("rejected_cells", {})
+        for k, v in kept.items():
+            kept[k] = (*v, None)
+    return attrs.evolve(table, columns=columns, rows=rows)
+
+
+def _record_values(table: RawTable, notes: list[str]) -> dict[int, dict[str, Any]]:
+    """Column position → {record id: its one value}, for the breakdown attributes known by header
+    whose record holds one value on some rows and blanks on others."""
+    wanted = {_loose(a) for a in RECORD_ATTRIBUTES}
+    out: dict[int, dict[str, Any]] = {}
+    for i, c in enumerate(table.columns):
+        if i == 0 or _loose(c) not in wanted:
+            continue
+        seen: dict[str, set[Any]] = {}
+        blank = False
+        for _, cells in table.rows:
+            if _blank(cells[i]):
+                blank = True
+            else:
+                seen.setdefault(_text(cells[0]), set()).add(cells[i])
+        values = {record: next(iter(vs)) for record, vs in seen.items() if len(vs) == 1}
+        if blank and values:
+            out[i] = values
+            notes.append(
+                f"Column {c!r} holds one value per record, entered on one of the record's rows (an event's or the "
+                "forms that do not repeat); it is read on the record's other rows too, so their answers can be "
+                "broken down by it."
+            )
+    return out
+
+
+def _loose(text: str) -> str:
+    """Letters and digits only, case-folded (``Site`` and ``SITE`` are ``site``)."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _blank(v: Any) -> bool:
+    return v is None or not str(v).strip()
+
+
+def _text(v: Any) -> str:
+    return "" if v is None else str(v).strip()
