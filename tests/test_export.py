@@ -513,3 +513,16 @@ def test_attribute_option_needs_a_name_and_answers(spec: str) -> None:
         f"Invalid value for '--attribute': found {spec!r}; expected NAME=ANSWER,ANSWER,... such as "
         "site=North,South." in result.output
     )
+
+
+def test_personal_looking_answers_and_waves_are_refused() -> None:
+    """Group names are published; an e-mail address or phone number offered as a site (or as the wave) would be
+    read back as blank, so the export refuses it without quoting it."""
+    result = run(
+        "instruments", "export", MINIMAL, "--format", "xlsform", "-o", "unused.xlsx",
+        "--attribute", "site=North,j.smith@nhs.net", "--wave", "07700 900123",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "Attribute 'site': an answer looks like personal data (" in result.output
+    assert "The wave looks like personal data (" in result.output
+    assert "j.smith@nhs.net" not in result.output and "07700 900123" not in result.output

@@ -84,7 +84,9 @@ def test_api_and_check_take_a_wave_too(tmp_path: Path, minimal_path: Path) -> No
 def test_a_wave_not_in_the_file_is_an_error_naming_the_waves(tmp_path: Path, minimal_path: Path) -> None:
     data = _write(tmp_path / "two.csv", WAVES)
     inst = ia.load_instrument(str(minimal_path))
-    with pytest.raises(InputError, match=r"No respondent is in wave 'year-2'; the 'wave' column holds 'baseline'"):
+    with pytest.raises(
+        InputError, match=r"No accepted respondent is in wave 'year-2'; the accepted rows' waves are 'baseline'"
+    ):
         read_responses(data, inst, wave="year-2")
     one = _write(tmp_path / "one.csv", [[c for c in r if c != r[2]] for r in WAVES[:5]])
     with pytest.raises(InputError, match="the file has no 'wave' column"):
@@ -181,21 +183,25 @@ def test_columns_of_other_instruments_are_counted_not_listed(tmp_path: Path) -> 
 
 
 def test_output_piped_into_head_stops_quietly(tmp_path: Path) -> None:
+    """The reader of the pipe has gone before anything is written (as `| head` does after its lines)."""
+    import os
+
     exe = Path(sys.executable).parent / "implassess"
-    proc = subprocess.Popen(
-        [str(exe), "instruments", "show", "clarity-gaps"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.readline()
-    proc.stdout.close()
-    assert proc.wait(timeout=60) == 141
-    assert proc.stderr.read() == b""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # no reader at all: the first write fails, every time
+    try:
+        proc = subprocess.run(
+            [str(exe), "instruments", "show", "clarity-gaps"], stdout=write_end, stderr=subprocess.PIPE, timeout=120
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == b""
 
 
-def test_run_reads_a_breakdown_column_no_rule_knows(tmp_path: Path, minimal_path: Path) -> None:
-    """``[scoring] by = ["education"]`` in an assessment works like ``--by education``."""
-    _write(tmp_path / "two.csv", WAVES)
-    (tmp_path / "assessment.toml").write_text(
+def _assessment(tmp_path: Path, minimal_path: Path, responses: str, scoring: str) -> Path:
+    path = tmp_path / "assessment.toml"
+    path.write_text(
         f"""format-version = 1
 kind = "assessment"
 instruments = [{json.dumps(str(minimal_path))}]
@@ -204,15 +210,20 @@ instruments = [{json.dumps(str(minimal_path))}]
 name = "Test client"
 
 [[responses]]
-path = "two.csv"
+{responses}
 
 [scoring]
-by = ["education"]
-wave = "baseline"
-min-group-size = 3
+{scoring}
 """,
         encoding="utf-8",
     )
+    return path
+
+
+def test_run_reads_a_breakdown_column_no_rule_knows(tmp_path: Path, minimal_path: Path) -> None:
+    """``[scoring] by = ["education"]`` in an assessment works like ``--by education``."""
+    _write(tmp_path / "two.csv", WAVES)
+    _assessment(tmp_path, minimal_path, 'path = "two.csv"', 'by = ["education"]\nwave = "baseline"\nmin-group-size = 3')
     code, out = _invoke("run", str(tmp_path / "assessment.toml"), "--out-dir", str(tmp_path / "run"))
     assert code == 0, out
     groups = next((tmp_path / "run").rglob("groups.csv")).read_text(encoding="utf-8")
@@ -225,23 +236,7 @@ def test_run_takes_the_encoding_from_the_assessment(tmp_path: Path, minimal_path
         *[[f"R{i}", "Nordstraße" if i % 2 else "Süd", "4", "5"] for i in range(10)],
     ]
     (tmp_path / "latin.csv").write_bytes("\n".join(",".join(r) for r in rows).encode("cp1252"))
-    (tmp_path / "assessment.toml").write_text(
-        f"""format-version = 1
-kind = "assessment"
-instruments = [{json.dumps(str(minimal_path))}]
-
-[client]
-name = "Test client"
-
-[[responses]]
-path = "latin.csv"
-encoding = "cp1252"
-
-[scoring]
-by = ["site"]
-""",
-        encoding="utf-8",
-    )
+    _assessment(tmp_path, minimal_path, 'path = "latin.csv"\nencoding = "cp1252"', 'by = ["site"]')
     code, out = _invoke("run", str(tmp_path / "assessment.toml"), "--out-dir", str(tmp_path / "run"))
     assert code == 0, out
     assert "Nordstraße" in next((tmp_path / "run").rglob("groups.csv")).read_text(encoding="utf-8")
@@ -277,3 +272,22 @@ def test_repeats_and_test_responses_reach_the_reader_from_the_cli_and_a_mapping_
     default = json.loads(_invoke("responses", "check", *legacy, "--json")[1])
     assert (kept["rows_read"], kept["accepted"]) == (8, 7)
     assert default["accepted"] == 6
+
+
+def test_stray_personal_values_in_the_wave_column_never_pool_the_waves(tmp_path: Path, minimal_path: Path) -> None:
+    """Two e-mail addresses typed into 'wave' read as blank; the column stays, so the waves stay apart."""
+    rows = [list(r) for r in WAVES]
+    rows[1][2] = "j.smith@nhs.net"
+    rows[14][2] = "07700 900123"
+    rows[2][2] = ""
+    data = _write(tmp_path / "stray.csv", rows)
+    inst = ia.load_instrument(str(minimal_path))
+    with pytest.raises(InputError, match=r"'follow-up' \(7 rows\), and 3 row\(s\) have no wave \(blank\)"):
+        read_responses(data, inst)
+    rs = read_responses(data, inst, wave="baseline")
+    assert rs.n == 10 and rs.reconciles()
+    blank = [r for r in rs.rejected if "is blank, so the row is in no wave" in r.reasons[0]]
+    assert [r.row for r in blank] == [2, 3, 15]
+    assert not any("nhs.net" in reason or "07700" in reason for r in rs.rejected for reason in r.reasons)
+    with pytest.raises(InputError, match="The wave to score is blank"):
+        read_responses(data, inst, wave=" ")

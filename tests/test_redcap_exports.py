@@ -345,24 +345,38 @@ def test_two_dictionaries_beside_the_export_are_not_guessed_between(tmp_path: Pa
     dictionary = (EXPORTS / "redcap_longitudinal_dictionary.csv").read_bytes()
     (tmp_path / "trial_dictionary.csv").write_bytes(dictionary)
     (tmp_path / "trial_datadictionary.csv").write_bytes(dictionary)
-    raw = read_table(data)
-    assert "dictionary" not in raw.meta
-    assert raw.meta["notes"][0] == (
-        "2 data dictionaries beside the export describe it ('trial_datadictionary.csv', 'trial_dictionary.csv'); none "
-        "is used, because which one is current is not clear. Give one with --dictionary."
+    with pytest.raises(InputError) as err:
+        read_table(data)
+    assert err.value.message.startswith(
+        "2 data dictionaries beside the export describe it ('trial_datadictionary.csv', 'trial_dictionary.csv'); "
+        "which one is current is not clear. Give the right one with --dictionary, or move the file(s) away"
     )
 
 
-def test_a_dictionary_beside_the_export_that_does_not_describe_it_is_not_used(tmp_path: Path) -> None:
+def test_a_dictionary_beside_the_export_that_does_not_describe_it_stops_the_read(tmp_path: Path) -> None:
+    """A file named as the export's dictionary is judged as if it were given: codes are never scored as values
+    (and its identifier flags never lost) because the dictionary beside them did not fit."""
     data = tmp_path / "trial_data.csv"
     data.write_bytes(LONGITUDINAL.read_bytes())
     (tmp_path / "trial_dictionary.csv").write_bytes((EXPORTS / "redcap_dictionary.csv").read_bytes())
+    with pytest.raises(InputError, match=r"its first field \(the record id\) is 'record_id', but the export's first "):
+        read_table(data)
+    (tmp_path / "trial_dictionary.csv").write_bytes(b"\x00\xff random bytes \x13")
+    with pytest.raises(InputError, match=r"named as its data dictionary do not describe it: 'trial_dictionary\.csv'"):
+        read_table(data)
+
+
+def test_a_dictionary_beside_the_export_missing_a_new_field_is_used_with_a_note(tmp_path: Path) -> None:
+    """A field added after the dictionary was downloaded: the dictionary still applies (identifiers dropped)."""
+    rows = LONGITUDINAL.read_text(encoding="utf-8").splitlines()
+    data = tmp_path / "trial_data.csv"
+    data.write_text("\n".join([rows[0] + ",newfield", *(r + "," for r in rows[1:])]) + "\n", encoding="utf-8")
+    (tmp_path / "trial_dictionary.csv").write_bytes((EXPORTS / "redcap_longitudinal_dictionary.csv").read_bytes())
     raw = read_table(data)
-    assert "dictionary" not in raw.meta
-    assert raw.meta["notes"][0] == (
-        "Not used as the export's data dictionary: 'trial_dictionary.csv' (its first field (the record id) is "
-        "'record_id', but the export's first column is 'study_id')."
-    )
+    assert raw.meta["dictionary"].endswith("trial_dictionary.csv")
+    assert any("1 column(s) are not fields of the data dictionary 'trial_dictionary.csv' ('newfield')" in n
+               for n in raw.meta["notes"])  # fmt: skip
+    assert raw.meta["roles"]["name_first"] == "personal"
 
 
 # == codes without a dictionary ======================================================================================

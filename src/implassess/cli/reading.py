@@ -38,6 +38,13 @@ def reader_options(f: F) -> F:
             "refused without it: waves are never pooled.",
         ),
         click.option(
+            "--duplicates",
+            type=click.Choice(["reject", "latest"]),
+            default=None,
+            help="Repeated respondent ids (per wave): keep the first and reject the rest (default), or keep the "
+            "latest submission.",
+        ),
+        click.option(
             "--invalid",
             type=click.Choice(["reject-row", "missing"]),
             default=None,
@@ -95,6 +102,7 @@ def reader_options(f: F) -> F:
 
 _READING_KEYS = (
     "wave",
+    "duplicates",
     "invalid",
     "decimal",
     "delimiter",
@@ -114,6 +122,8 @@ class Reading:
 
     wave: str | None
     """The wave to score."""
+    duplicates: Literal["reject", "latest"] | None
+    """Repeated respondent ids: keep the first or the latest."""
     invalid: Literal["reject-row", "missing"] | None
     """What an invalid answer does to its row."""
     decimal: str | None

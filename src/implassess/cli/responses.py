@@ -19,7 +19,7 @@ from implassess.cli.reading import Reading, echo_rejected, echo_warnings, echo_w
 from implassess.errors import ImplassessError
 
 if TYPE_CHECKING:
-    from implassess.ingest.core import Duplicates
+    pass
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -64,12 +64,6 @@ def responses() -> None:
 @click.option("--form", default=None, help="Form the respondents saw (e.g. self, rater).")
 @click.option("--format", "fmt", default=None, metavar="NAME", help="Reader to use instead of detecting one.")
 @click.option("--mapping", type=click.Path(path_type=Path), default=None, help="Mapping file (TOML).")
-@click.option(
-    "--duplicates",
-    type=click.Choice(["reject", "latest"]),
-    default=None,
-    help="Repeated respondent ids: keep the first (reject, default) or the latest submission.",
-)
 @reader_options
 @click.option(
     "--rejected-out",
@@ -87,7 +81,6 @@ def responses_check(
     form: str | None,
     fmt: str | None,
     mapping: Path | None,
-    duplicates: Duplicates | None,
     reading: Reading,
     rejected_out: Path | None,
     strict: bool,
@@ -111,7 +104,7 @@ def responses_check(
         form=form,
         mapping=mapping,
         format=fmt,
-        duplicates=duplicates,
+        duplicates=reading.duplicates,
         invalid=reading.invalid,
         decimal=reading.decimal,
         variables=reading.variables(),

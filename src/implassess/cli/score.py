@@ -17,7 +17,7 @@ import click
 from implassess.cli.reading import Reading, echo_rejected, echo_warnings, echo_waves, reader_options
 
 if TYPE_CHECKING:
-    from implassess.ingest.core import Duplicates
+    pass
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -98,12 +98,6 @@ def _fmt(v: float | None, digits: int = 1) -> str:
 @click.option("--format", "fmt", default=None, help="Reader to use (default: detected).")
 @click.option("--form", default=None, help="Instrument form the responses were given on.")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Column mapping file.")
-@click.option(
-    "--duplicates",
-    type=click.Choice(["reject", "latest"]),
-    default=None,
-    help="Repeated respondent ids: keep the first and reject the rest (default), or keep the latest.",
-)
 @reader_options
 @click.option(
     "--rejected-out",
@@ -151,7 +145,6 @@ def score(
     fmt: str | None,
     form: str | None,
     mapping: Path | None,
-    duplicates: Duplicates | None,
     reading: Reading,
     rejected_out: Path | None,
     confidence: float,
@@ -182,7 +175,7 @@ def score(
         format=fmt,
         form=form,
         mapping=mapping,
-        duplicates=duplicates,
+        duplicates=reading.duplicates,
         wave=reading.wave,
         invalid=reading.invalid,
         decimal=reading.decimal,

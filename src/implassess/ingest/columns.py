@@ -384,6 +384,8 @@ def _personal_by_values(raw: RawTable, plan: list[ColumnMapping], vouched: set[i
     for i, m in enumerate(plan):
         if i in vouched or m.how == "mapping file" or m.role in ("item", ROLE_PERSONAL, ROLE_ID, ROLE_DATE):
             continue
+        if m.role == "attribute" and m.target == "wave":
+            continue  # never dropped (that would pool the waves): its personal-looking cells read as blank
         found = column_kind(cells[i] for _, cells in rows if i < len(cells))
         if found is None:
             continue

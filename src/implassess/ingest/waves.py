@@ -45,9 +45,11 @@ def refuse_pooled_waves(rs: ResponseSet, how_to_choose: str) -> None:
     if len(counts) <= 1:
         return
     first = sorted(counts)[0]
+    blank = sum(1 for w in rs.attributes.get(WAVE, ()) if not w)
+    blanks = f", and {blank} row(s) have no wave (blank)" if blank else ""
     raise InputError(
         rs.source,
-        f"The 'wave' column holds {len(counts)} waves: {_listed(counts)}. Scoring them together would mix "
+        f"The 'wave' column holds {len(counts)} waves: {_listed(counts)}{blanks}. Scoring them together would mix "
         f"before and after into one number that describes neither, so waves are never pooled. Choose one wave: "
         f"{how_to_choose.format(wave=repr(first))}.",
     )
@@ -66,6 +68,8 @@ def select_wave(rs: ResponseSet, wave: str, *, set_aside: bool = True) -> Respon
 
     from implassess.contracts import RejectedRow
 
+    if not wave.strip():
+        raise InputError(rs.source, "The wave to score is blank; expected the name of a wave in the 'wave' column.")
     waves = rs.attributes.get(WAVE)
     if waves is None:
         raise InputError(
@@ -79,7 +83,9 @@ def select_wave(rs: ResponseSet, wave: str, *, set_aside: bool = True) -> Respon
         counts = wave_counts(rs)
         raise InputError(
             rs.source,
-            f"No respondent is in wave {wave!r}; the 'wave' column holds {_listed(counts) or 'no wave name'}.",
+            f"No accepted respondent is in wave {wave!r}; the accepted rows' waves are "
+            f"{_listed(counts) or 'all blank'}. If the file has rows of wave {wave!r}, each was rejected (see the "
+            "rejected rows: `implassess responses check` lists them with their reasons).",
         )
     if not set_aside:
         return rs.subset(keep, f"not in wave {wave!r}")
@@ -89,8 +95,11 @@ def select_wave(rs: ResponseSet, wave: str, *, set_aside: bool = True) -> Respon
         RejectedRow(
             rows[r],
             (
-                f"Column 'wave': found {shown(waves[r] or '')} (another wave); this run scores wave {wave!r} only, "
-                "and waves are never pooled.",
+                f"Column 'wave': found {shown(waves[r])} (another wave); this run scores wave {wave!r} only, and "
+                "waves are never pooled."
+                if waves[r]
+                else f"Column 'wave' is blank, so the row is in no wave (another wave than {wave!r}, which this run "
+                "scores; waves are never pooled).",
             ),
             rs.respondent_ids[r],
         )

@@ -69,6 +69,7 @@ class Breakdown:
 def check_breakdowns(instrument: Instrument, breakdowns: Sequence[Breakdown], wave: str | None) -> None:
     """Raise :class:`ImplassessError` listing every breakdown or wave that no tool could carry."""
     from implassess.ingest.columns import header_role, id_key
+    from implassess.ingest.personal import looks_personal, shown
 
     problems: list[str] = []
     items = {id_key(i.id): i.id for i in instrument.items}
@@ -103,6 +104,11 @@ def check_breakdowns(instrument: Instrument, breakdowns: Sequence[Breakdown], wa
                     f"Attribute {b.name!r}: answer {c!r} is blank, has spaces around it or holds '|', '[[' or a "
                     "line break, which some survey tool cannot carry."
                 )
+            elif looks_personal(c):
+                problems.append(
+                    f"Attribute {b.name!r}: an answer looks like personal data ({shown(c)}); group names are "
+                    "published in reports, and such a value is read back as blank. Offer group names."
+                )
             elif c.casefold() in folded:
                 problems.append(f"Attribute {b.name!r}: answer {c!r} is offered twice.")
             folded.add(c.casefold())
@@ -111,6 +117,8 @@ def check_breakdowns(instrument: Instrument, breakdowns: Sequence[Breakdown], wa
             f"Wave {wave!r} is blank, has spaces around it or holds a quote, a bracket, '|' or a line break, "
             "which some survey tool cannot carry."
         )
+    elif wave is not None and looks_personal(wave):
+        problems.append(f"The wave looks like personal data ({shown(wave)}); name the wave (baseline, 2026-03 …).")
     if problems:
         raise ImplassessError("The breakdowns cannot be exported:\n  " + "\n  ".join(problems))
 

@@ -65,42 +65,60 @@ _ARM_RE = re.compile(r"^(?P<event>.+)_arm_(?P<arm>\d+)$")
 
 
 def find_dictionary(path: Path, columns: tuple[str, ...], notes: list[str]) -> tuple[dict[str, Field], Path | None]:
-    """The data dictionary beside ``path`` that describes its columns, if exactly one does.
+    """The data dictionary beside ``path``, when a file there is named as its dictionary.
 
     Candidates are named as REDCap or people name them (see
-    :func:`~implassess.readers._redcap_project.dictionary_candidates`); one is used only
-    when its first field is the export's first column and its fields cover every other
-    column. Why a candidate was not used goes to ``notes``.
+    :func:`~implassess.readers._redcap_project.dictionary_candidates`). One that describes
+    the export (its first field is the export's first column, its fields cover the other
+    columns) is used. A file named as the dictionary that does not describe the export is an
+    error, as it would be given with ``--dictionary``: scoring choice codes as values beside
+    a dictionary that was meant to be used would give wrong numbers, and its identifier
+    flags would be lost.
     """
-    fitting: list[tuple[Path, dict[str, Field]]] = []
-    unused: list[str] = []
-    for candidate in dictionary_candidates(path):
+    candidates = dictionary_candidates(path)
+    if not candidates:
+        return {}, None
+    readable: list[tuple[Path, dict[str, Field]]] = []
+    problems: list[str] = []
+    for candidate in candidates:
         try:
-            fields = read_dictionary(candidate)
+            readable.append((candidate, read_dictionary(candidate)))
         except InputError as exc:
-            unused.append(f"{candidate.name!r} ({exc.message})")
-            continue
-        why = describes(columns, fields)
-        if why is None:
-            fitting.append((candidate, fields))
-        else:
-            unused.append(f"{candidate.name!r} ({why})")
-    if len(fitting) == 1:
-        found, fields = fitting[0]
-        notes.append(
-            f"Read with the data dictionary found beside the export, {found.name!r} ({len(fields)} fields), so "
-            "choice codes read as its labels; give --dictionary to use another."
-        )
-        return fields, found
-    if fitting:
+            problems.append(f"{candidate.name!r} ({exc.message})")
+    fitting = [(c, f) for c, f in readable if describes(columns, f) is None]
+    fix = (
+        "Give the right one with --dictionary, or move the file(s) away to read the export without a dictionary "
+        "(choice codes are then read as the instrument's own codes)."
+    )
+    if len(fitting) > 1:
         names = ", ".join(repr(p.name) for p, _ in fitting)
-        notes.append(
-            f"{len(fitting)} data dictionaries beside the export describe it ({names}); none is used, because "
-            "which one is current is not clear. Give one with --dictionary."
+        raise InputError(
+            str(path),
+            f"{len(fitting)} data dictionaries beside the export describe it ({names}); which one is current is not "
+            f"clear. {fix}",
         )
-    elif unused:
-        notes.append("Not used as the export's data dictionary: " + "; ".join(unused) + ".")
-    return {}, None
+    if not fitting and len(candidates) == 1 and readable:
+        # The one file named as this export's dictionary: judged as if it were given.
+        found, fields = readable[0]
+        try:
+            notes += check_dictionary(path, found, columns, fields)
+        except InputError as exc:
+            raise InputError(str(path), f"{exc.message} (It was found beside the export.) {fix}") from None
+        fitting = [(found, fields)]
+    if not fitting:
+        unused = problems + [f"{c.name!r} ({describes(columns, f)})" for c, f in readable]
+        raise InputError(
+            str(path),
+            "The file(s) beside the export named as its data dictionary do not describe it: "
+            + "; ".join(unused)
+            + f". {fix}",
+        )
+    found, fields = fitting[0]
+    notes.append(
+        f"Read with the data dictionary found beside the export, {found.name!r} ({len(fields)} fields), so "
+        "choice codes read as its labels; give --dictionary to use another."
+    )
+    return fields, found
 
 
 class RedcapReader:
