@@ -800,3 +800,12 @@ def test_real_repeating_instruments_first_and_each(shared_exports: Path, tmp_pat
     )  # fmt: skip
     assert each.responses.respondent_ids == ("1#1", "1#2", "4#1")
     assert dimensions(tmp_path / "each") == {"willing": pytest.approx(200 / 3), "choice": pytest.approx(100 / 3)}
+
+
+def test_a_breakdown_entered_once_per_record_is_read_on_every_row_of_the_record(minimal) -> None:
+    """``next_of_kin_confirmed`` is entered at enrolment only; broken down by it, the baseline rows of each record
+    carry their record's value (site works without asking: it is a known attribute)."""
+    rs = read_responses(LONGITUDINAL, minimal, wave="baseline", attributes=["next_of_kin_confirmed"])
+    assert rs.respondent_ids == ("101", "102", "201", "202")
+    assert rs.attributes["next_of_kin_confirmed"] == ("Yes", "No", "Yes", None)  # 202 left it blank at enrolment
+    assert any("Column 'next_of_kin_confirmed' holds one value per record" in w for w in rs.warnings)

@@ -250,6 +250,8 @@ def ingest(
     settings = {k: (v if v is not None else opts.get(k)) for k, v in explicit.items()}
     reader_opts: dict[str, Any] = {k: opts[k] for k in READER_OPTIONS if k in opts}
     reader_opts.update(options or {})
+    if attributes:  # a reader that spreads a record over rows (REDCap) fills these in on every row
+        reader_opts.setdefault("breakdowns", tuple(attributes))
     with _gc_paused():
         result = _ingest(path, instrument, mf, settings, reader_opts, variables, attributes)
         if not all_waves:

@@ -311,7 +311,9 @@ def read(the_plan: RunPlan) -> ReadResult:
     rows_read = 0
     by_columns = list(dict.fromkeys(c.strip() for spec in the_plan.assessment.scoring.by for c in spec.split(",")))
     for export in the_plan.exports:
-        raw = ingest.read_table(export.path, format=export.format, options=export.options)
+        raw = ingest.read_table(
+            export.path, format=export.format, options={**(export.options or {}), "breakdowns": tuple(by_columns)}
+        )
         mapping = load_mapping(export.mapping) if export.mapping else None
         record = input_record(
             export.path, kind="responses", reader=raw.format, rows_read=len(raw.rows) + len(raw.rejected)

@@ -11,7 +11,9 @@ Options a reader understands (all optional): ``delimiter``, ``encoding``, ``shee
 (XLSX sheet name or 1-based number), ``dictionary`` (REDCap data dictionary path),
 ``repeats`` (REDCap repeating forms: ``latest``, ``first``, ``each``), ``review``
 (KoboToolbox / ODK review states: ``exclude-rejected``, ``keep``), ``test_responses``
-(Qualtrics Status 2: ``exclude``, ``keep``).
+(Qualtrics Status 2: ``exclude``, ``keep``), ``breakdowns`` (the attributes the caller
+breaks results down by, so a reader can fill in per-record values such as a REDCap
+field entered once per record).
 Unknown options are ignored.
 """
 

@@ -20,7 +20,7 @@ knows the instrument's items.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +217,7 @@ class RedcapReader:
             if f.label:
                 table.labels[c] = f.label
 
-        table = _rewrite_rows(table, lay.timestamps.values(), roles, notes)
+        table = _rewrite_rows(table, lay.timestamps.values(), roles, notes, tuple(options.get("breakdowns", ())))
         table.meta["roles"] = roles
         table.meta["choices"] = choices
         table.meta["record_rows"] = {
@@ -245,7 +245,13 @@ def _dictionary_name(path: Path) -> str:
     return f"{path.stem}_dictionary.csv"
 
 
-def _rewrite_rows(table: RawTable, timestamps: Iterable[str], roles: dict[str, str], notes: list[str]) -> RawTable:
+def _rewrite_rows(
+    table: RawTable,
+    timestamps: Iterable[str],
+    roles: dict[str, str],
+    notes: list[str],
+    breakdowns: Sequence[str] = (),
+) -> RawTable:
     """The rows as the mapping step needs them.
 
     - Events without their arm, and the arm as a column of its own when there are several.
@@ -270,7 +276,7 @@ def _rewrite_rows(table: RawTable, timestamps: Iterable[str], roles: dict[str, s
             f"The events belong to {len(arms)} arms, but the file already has a column 'arm'; the arm of an "
             f"event is not added as an attribute (see {EVENT!r} for it)."
         )
-    fills = _record_values(table, notes) if event_at is not None or REPEAT_INSTRUMENT in cols else {}
+    fills = _record_values(table, notes, breakdowns) if event_at is not None or REPEAT_INSTRUMENT in cols else {}
     changes_event = any(e != v for v, (e, _) in split.items())
     blanks = any(str(cells[i]).strip().casefold() == NOT_COMPLETED for _, cells in table.rows for i in stamp_at)
     if not (changes_event or add_arm or blanks or fills):
@@ -302,10 +308,11 @@ def _rewrite_rows(table: RawTable, timestamps: Iterable[str], roles: dict[str, s
     return attrs.evolve(table, columns=columns, rows=rows)
 
 
-def _record_values(table: RawTable, notes: list[str]) -> dict[int, dict[str, Any]]:
+def _record_values(table: RawTable, notes: list[str], breakdowns: Sequence[str] = ()) -> dict[int, dict[str, Any]]:
     """Column position → {record id: its one value}, for the breakdown attributes known by header
-    whose record holds one value on some rows and blanks on others."""
-    wanted = {_loose(a) for a in RECORD_ATTRIBUTES}
+    (and those the caller breaks down by, reader option ``breakdowns``) whose record holds one
+    value on some rows and blanks on others."""
+    wanted = {_loose(a) for a in (*RECORD_ATTRIBUTES, *breakdowns)}
     out: dict[int, dict[str, Any]] = {}
     for i, c in enumerate(table.columns):
         if i == 0 or _loose(c) not in wanted:
