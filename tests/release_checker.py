@@ -625,10 +625,12 @@ def people_from_outputs(respondents: Sequence[Respondent], spec: InstrumentSpec,
     """Answered measures from respondents_wide.csv (a score is present) and the raw answers (items);
     coefficients from the instrument. Respondents the run did not score are left out."""
     text = (folder / "respondents_wide.csv").read_text(encoding="utf-8")
-    wide = {row["respondent_id"]: row for row in csv.DictReader(io.StringIO(text))}
+    # Output files name respondents by their row in the export (never by id): responses_csv writes
+    # respondent k on row k + 2, under the header.
+    wide = {row["row"]: row for row in csv.DictReader(io.StringIO(text))}
     people = []
-    for r in respondents:
-        row = wide.get(r.id)
+    for k, r in enumerate(respondents):
+        row = wide.get(str(k + 2))
         if row is None:
             continue
         items = frozenset(i for i in spec.items if r.answers.get(i) is not None)
@@ -655,9 +657,10 @@ def model_problems(
     respondents_wide.csv must equal the formula's."""
     problems = []
     by_id = {r.id: r for r in respondents}
+    by_row = {str(k + 2): r for k, r in enumerate(respondents)}  # the row responses_csv wrote each on
     text = (folder / "respondents_wide.csv").read_text(encoding="utf-8")
     for row in csv.DictReader(io.StringIO(text)):
-        r = by_id[row["respondent_id"]]
+        r = by_row[row["row"]]
         for d in [*spec.dimension_weights, *spec.facets]:
             measure = dimension(d) if d in spec.dimension_weights else facet(d)
             if row.get(f"{d}.raw", ""):

@@ -67,10 +67,12 @@ def test_every_scoring_csv_makes_formula_cells_safe(tmp_path: Path) -> None:
     paths = write_scoring(result, tmp_path / "out")
     groups = _rows(paths["groups.csv"].read_text(encoding="utf-8"))
     assert {(r[0], r[1]) for r in groups[1:] if r[0] != "organisation"} == {("'@team", "'@team=x")}
+    # Respondent files name rows, never the export's ids (personal data), so a formula id cannot reach them.
     wide = _rows(paths["respondents_wide.csv"].read_text(encoding="utf-8"))
-    assert [r[0] for r in wide[1:]] == ["'=1+2", "'@cmd", "'-x", "r4", "r5", "r6"]
+    assert wide[0][0] == "row" and [r[0] for r in wide[1:]] == ["2", "3", "4", "5", "6", "7"]
     long = _rows(paths["respondents_long.csv"].read_text(encoding="utf-8"))
-    assert {r[0] for r in long[1:]} == {"'=1+2", "'@cmd", "'-x", "r4", "r5", "r6"}
+    assert {r[0] for r in long[1:]} == {"2", "3", "4", "5", "6", "7"}
+    assert not any("=1+2" in p.read_text(encoding="utf-8") for p in paths.values())
     assert rejected_rows_csv([("=x.csv", 3, ["-bad", "-bad", "-0.5"])]) == "file,row,reasons\n'=x.csv,3,'-bad | -0.5\n"
 
 

@@ -412,10 +412,10 @@ def test_a_duplicated_email_header_and_personal_answers_reach_no_output(tmp_path
         "'Strongly disagree', 'Disagree', 'Neither agree nor disagree', 'Agree', 'Strongly agree', \"Don't know\", "
         "'Not applicable'."
     )
-    assert [(r["row"], r["respondent"], r["reasons"]) for r in manifest["rejected_rows"]] == [
-        (3, "r2", ["Column 'cg-oc-01': found a value that looks like an e-mail address (not shown)" + tail]),
-        (4, "r3", ["Column 'cg-oc-01': found a value that looks like a phone number (not shown)" + tail]),
-        (5, "r4", ["Column 'cg-oc-01': found a value that looks like a phone number (not shown)" + tail]),
+    assert [(r["row"], r["reasons"]) for r in manifest["rejected_rows"]] == [
+        (3, ["Column 'cg-oc-01': found a value that looks like an e-mail address (not shown)" + tail]),
+        (4, ["Column 'cg-oc-01': found a value that looks like a phone number (not shown)" + tail]),
+        (5, ["Column 'cg-oc-01': found a value that looks like a phone number (not shown)" + tail]),
     ]
 
 
@@ -465,7 +465,7 @@ def test_email_respondent_ids_become_pseudonyms_and_duplicates_are_still_caught(
     result = CliRunner().invoke(cli, ["score", str(export), "-i", str(MINIMAL), "-o", str(out)],
                                 catch_exceptions=False)  # fmt: skip
     assert result.exit_code == 0
-    assert kim in (out / "respondents_long.csv").read_text(encoding="utf-8")
+    assert kim not in every_byte(out)  # files name rows, not even pseudonymous ids
     assert "example.org" not in every_byte(out).casefold()
 
 

@@ -291,3 +291,32 @@ def test_stray_personal_values_in_the_wave_column_never_pool_the_waves(tmp_path:
     assert not any("nhs.net" in reason or "07700" in reason for r in rs.rejected for reason in r.reasons)
     with pytest.raises(InputError, match="The wave to score is blank"):
         read_responses(data, inst, wave=" ")
+
+
+def test_respondent_ids_never_reach_a_file(tmp_path: Path, minimal_path: Path) -> None:
+    """A hospital-number-like id (and a duplicate of it) appears in no file ``score`` writes; rows are named by their
+    row in the export, and the duplicate's reason says ``[respondent id not shown]``."""
+    rows = [["respondent_id", "site", "p1", "p2", "p3", "l1", "l2"]]
+    rows += [[f"MRN-88{i:04d}", "North", "4", "4", "2", "4", "4"] for i in range(8)]
+    rows += [["MRN-880003", "North", "5", "5", "1", "5", "5"]]
+    data = _write(tmp_path / "ids.csv", rows)
+    out_dir = tmp_path / "out"
+    code, out = _invoke(
+        "score", str(data), "-i", str(minimal_path), "-o", str(out_dir), "--rejected-out", str(tmp_path / "rej.csv")
+    )
+    assert code == 0, out
+    assert "found 'MRN-880003' again" in out  # the terminal, for the analyst at the export
+    written = [*out_dir.iterdir(), tmp_path / "rej.csv"]
+    for path in written:
+        assert b"MRN-88" not in path.read_bytes(), path.name
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["responses"]["rejected_rows"] == [
+        {
+            "row": 10,
+            "reasons": [
+                "Column 'respondent_id': found [respondent id not shown] again; respondent ids must be unique and "
+                "row 5 already has it (duplicates='reject' keeps the first)."
+            ],
+        }
+    ]
+    assert (out_dir / "respondents_wide.csv").read_text(encoding="utf-8").startswith("row,planning.raw,")

@@ -174,7 +174,8 @@ def test_real_qualtrics_legacy_sample(shared_exports: Path, tmp_path: Path) -> N
     assert (summary["rows_read"], summary["accepted"], summary["rejected"]) == (1, 1, 0)
     assert dimension(out, "choice")["score_0_100"] == pytest.approx(50.0)
     wide = (out / "respondents_wide.csv").read_text(encoding="utf-8")
-    assert wide.splitlines()[1].startswith("R_2YPOQ602ER1jkf1,3,")  # the respondent id, from V1
+    assert wide.splitlines()[1].startswith("3,")  # the respondent's row; its id (V1) reaches no file
+    assert "R_2YPOQ602ER1jkf1" not in wide
     assert_nothing_personal(out, ["130.92.34.66", "47.115097045898", "7.2315979003906", "Hello World!"])
 
 

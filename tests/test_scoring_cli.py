@@ -132,7 +132,8 @@ def test_score_end_to_end(tmp_path):
         "respondents_wide.csv",
     }
     wide = list(csv.DictReader(io.StringIO((tmp_path / "respondents_wide.csv").read_text(encoding="utf-8"))))
-    assert wide[1]["respondent_id"] == "a2" and float(wide[1]["planning.raw"]) == pytest.approx(14 / 3)
+    assert "respondent_id" not in wide[1]  # files name rows, never the export's ids
+    assert wide[1]["row"] == "3" and float(wide[1]["planning.raw"]) == pytest.approx(14 / 3)
     assert "site" not in wide[0]  # respondent files carry no attributes to regroup by
     long_rows = (tmp_path / "respondents_long.csv").read_text(encoding="utf-8").splitlines()
     assert len(long_rows) == 1 + 14 * 5  # planning, learning, goals, resourcing, overall

@@ -554,13 +554,13 @@ def test_real_odk_central_exports(
     with (out / "respondents_wide.csv").open(encoding="utf-8") as f:
         wide = list(csv.DictReader(f))
     assert list(wide[0]) == [
-        "respondent_id", "row", "age.raw", "age.score_0_100", "age.level", "age.answered", "age.reason",
+        "row", "age.raw", "age.score_0_100", "age.level", "age.answered", "age.reason",
         "overall.score_0_100", "overall.level", "overall.reason",
     ]  # fmt: skip
-    assert [(r["respondent_id"], float(r["age.score_0_100"])) for r in wide] == [
-        ("one", pytest.approx(1200 / 47)),
-        ("two", pytest.approx(1600 / 47)),
-        ("three", pytest.approx(2000 / 47)),
+    assert [(r["row"], float(r["age.score_0_100"])) for r in wide] == [
+        ("2", pytest.approx(1200 / 47)),
+        ("3", pytest.approx(1600 / 47)),
+        ("4", pytest.approx(2000 / 47)),
     ]
     with (out / "groups.csv").open(encoding="utf-8") as f:
         org = next(r for r in csv.DictReader(f) if r["group"] == "organisation" and r["unit"] == "age")

@@ -381,8 +381,12 @@ def _account(
 ) -> None:
     """Note the rows one instrument's mapping rejected, and its accounting in the export's input record."""
     rs = result.responses
+    from implassess.outputs.rejected import file_reasons
+
     for rr in rs.rejected:
-        rejected.setdefault((file, rr.row), []).extend(f"{inst_id}: {r}" for r in rr.reasons)
+        rejected.setdefault((file, rr.row), []).extend(
+            f"{inst_id}: {r}" for r in file_reasons(rr.reasons, rr.respondent)
+        )
     record.setdefault("instruments", {})[inst_id] = {
         "accepted": rs.n,
         "rejected": len(rs.rejected),

@@ -20,6 +20,7 @@ import numpy as np
 from implassess.outputs.cells import csv_text, safe_cell
 from implassess.outputs.files import write_atomic, write_files
 from implassess.outputs.paths import inside
+from implassess.outputs.rejected import file_reasons
 from implassess.scoring.groups import GroupResult, UnitStats
 from implassess.scoring.profile import Profile, clean, dumps, profile_to_dict
 
@@ -121,15 +122,14 @@ def _quote(text: str) -> str:
 class _Formatted:
     """Respondent-level columns as CSV-ready text, shared by the long and wide files."""
 
-    ids: np.ndarray
     rows: np.ndarray
+    """The row of each respondent in the export (files carry rows, never the export's respondent ids)."""
     units: list[tuple[str, str, str, dict[str, np.ndarray]]]
 
     @classmethod
     def build(cls, scores: RespondentScores) -> _Formatted:
         rs = scores.responses
         n = rs.n
-        ids = np.array([_quote(i) for i in rs.respondent_ids], dtype=object)
         rows = np.array([str(r) for r in rs.rows] if rs.rows else [""] * n, dtype=object)
         units: list[tuple[str, str, str, dict[str, np.ndarray]]] = []
         for u, unit in enumerate(scores.units):
@@ -178,7 +178,7 @@ class _Formatted:
                 },
             )
         )
-        return cls(ids, rows, units)
+        return cls(rows, units)
 
 
 def _join(columns: list[np.ndarray]) -> list[str]:
@@ -192,8 +192,8 @@ def respondents_wide_csv(scores: RespondentScores, fmt: _Formatted | None = None
     minimum group size. Treat them as confidential working files.
     """
     fmt = fmt or _Formatted.build(scores)
-    header = ["respondent_id", "row"]
-    cols = [fmt.ids, fmt.rows]
+    header = ["row"]
+    cols = [fmt.rows]
     for uid, _, _, c in fmt.units:
         if uid == "overall":
             header += ["overall.score_0_100", "overall.level", "overall.reason"]
@@ -201,22 +201,21 @@ def respondents_wide_csv(scores: RespondentScores, fmt: _Formatted | None = None
             continue
         header += [f"{uid}.raw", f"{uid}.score_0_100", f"{uid}.level", f"{uid}.answered", f"{uid}.reason"]
         cols += [c["raw"], c["score"], c["level"], c["answered"], c["reason"]]
-    lines = _join(cols) if len(fmt.ids) else []
+    lines = _join(cols) if len(fmt.rows) else []
     return "".join(line + "\n" for line in [",".join(_quote(h) for h in header), *lines])
 
 
 def respondents_long_csv(scores: RespondentScores, fmt: _Formatted | None = None) -> str:
     """One row per respondent × unit (and overall): raw, 0–100, level, answered, items, reason."""
     fmt = fmt or _Formatted.build(scores)
-    header = "respondent_id,row,unit,kind,raw,score_0_100,level,answered,items,reason"
-    n = len(fmt.ids)
+    header = "row,unit,kind,raw,score_0_100,level,answered,items,reason"
+    n = len(fmt.rows)
     blocks = []
     for uid, kind, k, c in fmt.units:
         const = np.full(n, f"{_quote(uid)},{kind},", dtype=object)
         blocks.append(
             _join(
                 [
-                    fmt.ids,
                     fmt.rows,
                     const + c["raw"],
                     c["score"],
@@ -256,8 +255,9 @@ def manifest_dict(
                 "accepted": rs.n,
                 "rejected": len(rs.rejected),
                 "reconciles": rs.reconciles(),
+                # Rows, not ids: the row number finds a row in the export, and ids are personal data.
                 "rejected_rows": [
-                    {"row": r.row, "respondent": r.respondent, "reasons": list(r.reasons)} for r in rs.rejected
+                    {"row": r.row, "reasons": list(file_reasons(r.reasons, r.respondent))} for r in rs.rejected
                 ],
                 "warnings": list(rs.warnings),
             },

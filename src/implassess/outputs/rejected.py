@@ -44,4 +44,28 @@ def write_rejected_rows(path: Path, rows: Iterable[tuple[str, int, Sequence[str]
 def response_rejections(responses: ResponseSet) -> list[tuple[str, int, Sequence[str]]]:
     """The rejected rows of one read export, as rows of the rejected-rows CSV."""
     name = Path(responses.source).name if responses.source else ""
-    return [(name, r.row, r.reasons) for r in responses.rejected]
+    return [(name, r.row, file_reasons(r.reasons, r.respondent)) for r in responses.rejected]
+
+
+#: What stands in a file for the respondent id a reason quotes.
+ID_NOT_SHOWN = "[respondent id not shown]"
+
+
+def file_reasons(reasons: Sequence[str], respondent: str | None) -> tuple[str, ...]:
+    """A rejected row's reasons as files hold them: the row's own respondent id is not quoted.
+
+    The terminal says ``found 'R0029' again``; a file says ``found [respondent id not shown]
+    again``, because an export's ids (a REDCap record id is often a hospital number) are
+    personal data, and the row number finds the row in the export. Only the phrases that
+    quote the id are changed, so an answer that happens to equal it is still shown.
+    """
+    if not respondent:
+        return tuple(reasons)
+    ids = {respondent, respondent.split("#", 1)[0]}  # a REDCap instance id is <record>#<instance>
+    out = []
+    for reason in reasons:
+        for i in ids:
+            for phrase in ("found {} again", "record {}"):
+                reason = reason.replace(phrase.format(repr(i)), phrase.format(ID_NOT_SHOWN))
+        out.append(reason)
+    return tuple(out)

@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 
 from implassess.errors import InputError
+from implassess.outputs.rejected import file_reasons
 from implassess.participants import three_sixty as t3
 from implassess.participants.model import RATER_GROUPS, SELF, AnonymityRules, Visibility
 
@@ -171,7 +172,9 @@ def load_360(
     pomp_cols: list[np.ndarray] = []
     value_cols: list[np.ndarray] = []
     warnings: list[str] = []
-    rejections = [(inst.id, rr.row, tuple(rr.reasons)) for inst, rs, _ in scored for rr in rs.rejected]
+    rejections = [
+        (inst.id, rr.row, file_reasons(rr.reasons, rr.respondent)) for inst, rs, _ in scored for rr in rs.rejected
+    ]
     for k, (inst, rs, sc) in enumerate(scored):
         where = np.array([order[r] for r in rs.rows], dtype=np.intp)
         for name, col in attrs_by.items():
