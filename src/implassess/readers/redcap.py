@@ -28,6 +28,7 @@ import attrs
 
 from implassess.contracts import RawTable
 from implassess.errors import InputError
+from implassess.ingest.columns import loose
 from implassess.readers._redcap_project import (
     CHECKBOX_CHOICES,
     CHECKBOX_SEP,
@@ -312,10 +313,10 @@ def _record_values(table: RawTable, notes: list[str], breakdowns: Sequence[str] 
     """Column position → {record id: its one value}, for the breakdown attributes known by header
     (and those the caller breaks down by, reader option ``breakdowns``) whose record holds one
     value on some rows and blanks on others."""
-    wanted = {_loose(a) for a in (*RECORD_ATTRIBUTES, *breakdowns)}
+    wanted = {loose(a) for a in (*RECORD_ATTRIBUTES, *breakdowns)}
     out: dict[int, dict[str, Any]] = {}
     for i, c in enumerate(table.columns):
-        if i == 0 or _loose(c) not in wanted:
+        if i == 0 or loose(c) not in wanted:
             continue
         seen: dict[str, set[Any]] = {}
         blank = False
@@ -333,11 +334,6 @@ def _record_values(table: RawTable, notes: list[str], breakdowns: Sequence[str] 
                 "broken down by it."
             )
     return out
-
-
-def _loose(text: str) -> str:
-    """Letters and digits only, case-folded (``Site`` and ``SITE`` are ``site``)."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _blank(v: Any) -> bool:
